@@ -1,0 +1,3 @@
+"""Agglomeration toolkit."""
+
+__version__ = "0.1.0"
