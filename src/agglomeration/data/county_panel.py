@@ -1,0 +1,159 @@
+"""County x year panel, 2001-2021, from CBP, the Gazetteer, crosswalks and USPTO patents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agglomeration.data import readers
+from agglomeration.data._log import DropLog
+from agglomeration.data.schemas import COUNTY_SCHEMA, validate
+
+__all__ = ["COUNTY_RECODES", "PanelBuild", "build_county_panel"]
+
+
+@dataclass(frozen=True)
+class PanelBuild:
+    """A built panel with the report of every row removed, recoded or set missing.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The panel, validated against its schema.
+    report : DataFrame
+        One row per rule applied: ``dataset``, ``step``, ``action`` (dropped / missing /
+        recoded), ``reason``, ``rows``.
+    checks : DataFrame or None
+        Comparisons against independent sources, where the builder makes them.
+    """
+
+    data: pd.DataFrame
+    report: pd.DataFrame
+    checks: pd.DataFrame | None = None
+
+
+COUNTY_RECODES: dict[str, tuple[str, str]] = {
+    # old code: (2019 code, reason)
+    "12025": ("12086", "Dade County FL renamed Miami-Dade (12086)"),
+    "46113": ("46102", "Shannon County SD renamed Oglala Lakota (46102) in 2015"),
+    "02270": ("02158", "Wade Hampton AK renamed Kusilvak (02158) in 2015"),
+    "51515": ("51019", "Bedford city VA merged into Bedford County (51019) in 2013"),
+    "51560": ("51005", "Clifton Forge city VA merged into Alleghany County (51005) in 2001"),
+}
+"""County codes of 2001-2021 that map one to one (or by merger) onto a 2019 county."""
+
+
+def _sum_strict(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
+    """Group sums that stay missing when any summand is missing (an unknown total stays unknown)."""
+    grouped = df.groupby(keys, sort=True)
+    sums = grouped[cols].sum(min_count=1)
+    anyna = grouped[cols].agg(lambda s: s.isna().any())
+    return sums.mask(anyna.astype(bool)).reset_index()
+
+
+def build_county_panel(raw_dir: Path | str) -> PanelBuild:
+    """Build the county x year panel 2001-2021.
+
+    Steps, each reported in ``report``: drop statewide "county unknown" rows (county 999);
+    recode renamed and merged counties onto their 2019 codes (:data:`COUNTY_RECODES`; merged
+    counties are summed, a sum with a suppressed part stays missing); drop county codes that
+    split and cannot be matched to the 2019 Gazetteer (Alaska 02201, 02232, 02280); keep
+    suppressed employment and payroll as missing; attach land area and internal point from the
+    2019 Gazetteer, the 2019 CBSA and the 2000 commuting zone; attach utility patents
+    2001-2015 from the USPTO county file (missing outside 2001-2015 and for counties the file
+    does not list; zero only where the file says zero).
+
+    Parameters
+    ----------
+    raw_dir : path
+        Folder with the raw files (the project's ``data_raw/``).
+
+    Returns
+    -------
+    PanelBuild
+        ``data`` with columns ``fips``, ``state_fips``, ``state_abbr``, ``county_name``,
+        ``year``, ``employment``, ``establishments``, ``payroll`` (first-quarter payroll,
+        dollars), ``pay_per_emp`` (first-quarter payroll per March employee, dollars),
+        ``log_pay_per_emp``, ``land_area_km2``, ``density`` (employees per km² of land),
+        ``log_density``, ``lat``, ``lon``, ``cbsa``, ``cz``, ``patents``.
+    """
+    log = DropLog("county")
+    cbp = readers.read_cbp_county(raw_dir)
+    gaz = readers.read_gazetteer(raw_dir)
+    cbsa = readers.read_county_cbsa(raw_dir)
+    cz = readers.read_commuting_zones(raw_dir)
+    pat = readers.read_patents_county(raw_dir)
+
+    unknown = cbp["county_fips"].eq("999")
+    log.add("cbp", "dropped", "statewide 'county unknown' record (county 999), not a county", unknown.sum())
+    cbp = cbp.loc[~unknown].copy()
+
+    for old, (new, why) in COUNTY_RECODES.items():
+        hit = cbp["fips"].eq(old)
+        if hit.any():
+            log.add("cbp", "recoded", why, hit.sum())
+            cbp.loc[hit, "fips"] = new
+    value_cols = ["employment", "establishments", "payroll"]
+    if cbp.duplicated(["fips", "year"]).any():
+        dup = cbp.duplicated(["fips", "year"], keep=False)
+        merged = _sum_strict(cbp.loc[dup], ["fips", "year"], value_cols)
+        merged["state_fips"] = merged["fips"].str[:2]
+        merged["county_fips"] = merged["fips"].str[2:]
+        log.add("cbp", "recoded", "county-years of merged counties summed into one row",
+                int(dup.sum()) - len(merged))
+        cbp = pd.concat([cbp.loc[~dup], merged[cbp.columns]], ignore_index=True)
+
+    unmatched = ~cbp["fips"].isin(gaz["fips"])
+    if unmatched.any():
+        codes = sorted(cbp.loc[unmatched, "fips"].unique())
+        log.add("cbp", "dropped",
+                f"county code not in the 2019 Gazetteer (split or retired: {', '.join(codes)})",
+                unmatched.sum())
+        cbp = cbp.loc[~unmatched]
+
+    log.add("cbp", "missing", "employment suppressed in CBP (left missing)", cbp["employment"].isna().sum())
+    log.add("cbp", "missing", "payroll suppressed in CBP (left missing)", cbp["payroll"].isna().sum())
+    zero_emp = cbp["employment"].eq(0) & cbp["establishments"].gt(0)
+    if zero_emp.any():
+        log.add("cbp", "missing", "zero employment with establishments (suppressed)", zero_emp.sum())
+        cbp.loc[zero_emp, ["employment", "payroll"]] = np.nan
+
+    df = cbp.merge(gaz, on="fips", how="left", validate="many_to_one")
+    df = df.merge(cbsa[["fips", "cbsa"]], on="fips", how="left", validate="many_to_one")
+    log.add("crosswalk", "missing", "county outside any CBSA (cbsa missing)", df["cbsa"].isna().sum())
+    cz = cz.assign(fips=cz["fips"].map(lambda f: COUNTY_RECODES.get(f, (f, ""))[0]))
+    cz = cz.drop_duplicates("fips")
+    df = df.merge(cz, on="fips", how="left", validate="many_to_one")
+    log.add("crosswalk", "missing", "county without a 2000 commuting zone (cz missing)", df["cz"].isna().sum())
+
+    # patents: keep county rows of the 50 states + DC that the Gazetteer knows
+    is_all = pat["fips"].eq("ALL")
+    undetermined = ~is_all & pat["fips"].str[2:].eq("000")
+    not_county = ~is_all & ~undetermined & ~pat["fips"].isin(gaz["fips"])
+    n_years = pat["year"].nunique()
+    log.add("patents", "dropped", "US-total row (ALL)", is_all.sum() // n_years)
+    log.add("patents", "dropped", "'Undetermined County' rows (county part 000)", undetermined.sum() // n_years)
+    log.add("patents", "dropped", "territory or retired county code (not a 2019 county)", not_county.sum() // n_years)
+    pat = pat.loc[~is_all & ~undetermined & ~not_county]
+    in_years = pat["year"].between(2001, 2021)
+    log.add("patents", "dropped", "grant year 2000 (before the panel starts)", (~in_years).sum())
+    pat = pat.loc[in_years, ["fips", "year", "patents"]]
+    df = df.merge(pat, on=["fips", "year"], how="left", validate="one_to_one")
+    no_pat = df["year"].le(2015) & df["patents"].isna()
+    log.add("patents", "missing", "county-year 2001-2015 not listed in the USPTO county file", no_pat.sum())
+
+    df["pay_per_emp"] = df["payroll"] / df["employment"].where(df["employment"] > 0)
+    df["log_pay_per_emp"] = np.log(df["pay_per_emp"].where(df["pay_per_emp"] > 0))
+    df["density"] = df["employment"] / df["land_area_km2"]
+    df["log_density"] = np.log(df["density"].where(df["density"] > 0))
+    df["patents"] = df["patents"].astype("float64")
+
+    cols = ["fips", "state_fips", "state_abbr", "county_name", "year", "employment", "establishments",
+            "payroll", "pay_per_emp", "log_pay_per_emp", "land_area_km2", "density", "log_density",
+            "lat", "lon", "cbsa", "cz", "patents"]
+    df = df[cols].sort_values(["fips", "year"], kind="stable").reset_index(drop=True)
+    df = validate(df, COUNTY_SCHEMA, "county")
+    return PanelBuild(df, log.frame())
