@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import re
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -431,3 +432,46 @@ def test_acquire_real_mirror(tmp_path: Path) -> None:
     )
     assert verify(dest, REPO_SUMS) == []
     assert _leftovers(dest) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the provenance README agrees with SHA256SUMS (and, where present, with the real files)
+
+
+def _readme_checksum_table() -> dict[str, tuple[int, str]]:
+    text = (REPO_ROOT / "data_raw" / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)` \| ([\d,]+) \| `([0-9a-f]{64})` \|$", text, flags=re.M)
+    return {name: (int(size.replace(",", "")), digest) for name, size, digest in rows}
+
+
+def test_readme_checksum_table_matches_sha256sums() -> None:
+    table = _readme_checksum_table()
+    sums = read_checksums(REPO_SUMS)
+    assert {n: d for n, (_, d) in table.items()} == sums
+    text = (REPO_ROOT / "data_raw" / "README.md").read_text(encoding="utf-8")
+    total = sum(size for size, _ in table.values())
+    assert f"Total: 15 files, {total:,d} bytes." in text
+    # every raw file has its own row in a "Details on each data source" table
+    for name in sums:
+        assert re.search(rf"^\| `{re.escape(name)}` \| [\d,]+ \| [^`|]", text, flags=re.M), name
+    if REAL_MIRROR.is_dir():
+        assert {n: s for n, (s, _) in table.items()} == {
+            n: (REAL_MIRROR / n).stat().st_size for n in sums
+        }
+
+
+@pytest.mark.skipif(
+    not REAL_MIRROR.is_dir(), reason=f"data mirror {REAL_MIRROR} not present on this machine"
+)
+def test_readme_row_counts_match_real_files() -> None:
+    """Data rows quoted in the README (from the manifest) equal the rows pandas reads."""
+    import pandas as pd
+
+    text = (REPO_ROOT / "data_raw" / "README.md").read_text(encoding="utf-8")
+    quoted = {
+        name: int(rows.replace(",", ""))
+        for name, rows in re.findall(r"^\| `([^`]+\.csv)` \| ([\d,]+) \| [^`|]", text, flags=re.M)
+    }
+    assert len(quoted) == 15
+    for name, rows in quoted.items():
+        assert len(pd.read_csv(REAL_MIRROR / name, dtype=str)) == rows, name
