@@ -23,8 +23,8 @@ import pytest
 from agglomeration.data.acquire import (
     MIRROR_ENV_VAR,
     ChecksumError,
+    DataIntegrityError,
     DownloadError,
-    RawDataError,
     acquire,
     default_mirror,
     file_sha256,
@@ -278,7 +278,7 @@ def test_verify(mirror: Path, dest: Path) -> None:
         ("abc.csv", "mismatch", _sha(b"abd")),
         ("empty.csv", "missing", None),
     ]
-    with pytest.raises(RawDataError) as ei2:
+    with pytest.raises(DataIntegrityError) as ei2:
         verify(dest, raise_on_problem=True)
     msg = str(ei2.value)
     assert "2 of 3 raw files" in msg and "abc.csv" in msg and "empty.csv: missing" in msg

@@ -42,9 +42,9 @@ __all__ = [
     "MIRROR_ENV_VAR",
     "AcquireReport",
     "ChecksumError",
+    "DataIntegrityError",
     "DownloadError",
     "FileRecord",
-    "RawDataError",
     "RawFileProblem",
     "acquire",
     "default_mirror",
@@ -71,7 +71,7 @@ Action = Literal["copied", "downloaded", "skipped-valid"]
 # errors
 
 
-class RawDataError(ValueError):
+class DataIntegrityError(ValueError):
     """A raw data file is missing or does not match its expected SHA-256.
 
     Attributes
@@ -85,7 +85,7 @@ class RawDataError(ValueError):
         self.problems = problems
 
 
-class ChecksumError(RawDataError):
+class ChecksumError(DataIntegrityError):
     """A file's SHA-256 differs from the one recorded in ``SHA256SUMS``.
 
     Attributes
@@ -599,7 +599,7 @@ def verify(
     files : iterable of str, optional
         Check only these files (each must have a checksum). Default: every listed file.
     raise_on_problem : bool
-        If True, raise :class:`RawDataError` listing every problem instead of returning them.
+        If True, raise :class:`DataIntegrityError` listing every problem instead of returning them.
 
     Returns
     -------
@@ -608,7 +608,7 @@ def verify(
 
     Raises
     ------
-    RawDataError
+    DataIntegrityError
         With ``raise_on_problem=True`` and at least one problem; the message names every
         missing or altered file with both checksums and says how to fix it. If there is exactly
         one altered file and nothing missing, the error is a :class:`ChecksumError`.
@@ -635,7 +635,7 @@ def verify(
             assert p.actual is not None
             raise ChecksumError(p.name, p.expected, p.actual, str(dest / p.name), fix)
         listing = "\n  ".join(p.message() for p in problems)
-        raise RawDataError(
+        raise DataIntegrityError(
             f"{len(problems)} of {len(expected)} raw files in {dest} are missing or altered:\n  "
             f"{listing}\n{fix}",
             tuple(problems),
