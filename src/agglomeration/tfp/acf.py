@@ -1,0 +1,100 @@
+"""Ackerberg, Caves & Frazer (2015) estimator for a value-added Cobb-Douglas.
+
+Stage 1 (ACF 2015, eq. 26 / section 4.1): regress y_it on a full polynomial of degree
+``poly_degree`` in (free inputs w_it, state k_it, proxy m_it) by OLS; no coefficient is
+identified, only Phi_it = E[y_it | w_it, k_it, m_it].
+
+Stage 2 (ACF eq. 27-29): for candidate beta = (beta_w, beta_k),
+omega_it(beta) = Phi_it - w_it beta_w - k_it beta_k; xi_it(beta) is the residual of the
+regression of omega_it(beta) on a polynomial of degree ``markov_degree`` (with constant)
+in omega_{i,t-1}(beta). beta minimises the GMM criterion
+N (Z'xi/N)' (Z'Z/N)^{-1} (Z'xi/N) with instruments Z_it = (w_{i,t-1}, k_it) (exactly
+identified), over plant-years whose previous year is observed. This is the criterion of
+the R package prodest's ``prodestACF`` (Rovigatti 2017).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from agglomeration.tfp._common import (
+    FloatArray,
+    Panel,
+    lag_index,
+    make_starts,
+    markov_basis,
+    multistart_minimize,
+    ols,
+    poly_terms,
+)
+from agglomeration.tfp._fit import Fit, Options
+
+
+def fit_acf(
+    panel: Panel,
+    opts: Options,
+    rng: np.random.Generator,
+    starts: FloatArray | None = None,
+) -> Fit:
+    """Estimate the ACF production function on ``panel`` (see module docstring).
+
+    Parameters
+    ----------
+    panel : Panel
+        Prepared data; ``panel.proxy`` is the intermediate input.
+    opts : Options
+        Polynomial degrees, number of starts, optimiser.
+    rng : numpy.random.Generator
+        Source of the start perturbations.
+    starts : ndarray, optional
+        Rows of starting values for (beta_w, beta_k). Default: the stage-1 linear
+        coefficients on the inputs, then ``opts.n_starts - 1`` perturbations.
+
+    Returns
+    -------
+    Fit
+        Parameters ordered free then state.
+    """
+    inputs = panel.inputs
+    n_par = inputs.shape[1]
+    poly = poly_terms(np.column_stack([inputs, panel.proxy]), opts.poly_degree)
+    x1 = np.column_stack([np.ones(panel.n), poly])
+    coef1, phi = ols(x1, panel.y)
+    lag = lag_index(panel.plant, panel.time)
+    cur = np.nonzero(lag >= 0)[0]
+    prev = lag[cur]
+    if cur.size <= n_par + opts.markov_degree + 1:
+        raise ValueError(
+            f"ACF: only {cur.size} plant-years have the previous year observed; "
+            "the second stage needs consecutive years for many plants."
+        )
+    x_c, x_l = inputs[cur], inputs[prev]
+    phi_c, phi_l = phi[cur], phi[prev]
+    z = np.column_stack([panel.free[prev], panel.state[cur]])
+    m = cur.size
+    w = np.linalg.inv(z.T @ z / m)
+
+    def objective(b: FloatArray) -> float:
+        omega = phi_c - x_c @ b
+        basis = markov_basis(phi_l - x_l @ b, opts.markov_degree)
+        g, *_ = np.linalg.lstsq(basis, omega, rcond=None)
+        xi = omega - basis @ g
+        mom = z.T @ xi / m
+        return float(m * (mom @ w @ mom))
+
+    if starts is None:
+        # poly_terms lists the degree-1 terms first, in the order (free, state, proxy).
+        base = coef1[1 : 1 + n_par]
+        starts = make_starts(base, opts.n_starts, rng, opts.start_scale)
+    ms = multistart_minimize(
+        objective, starts, panel.input_names, method=opts.optimizer, what="ACF second stage"
+    )
+    return Fit(
+        params=ms.x,
+        objective=ms.fun,
+        starts=ms.starts,
+        second_stage_rows=int(m),
+        first_stage=pd.Series(coef1, index=["const"] + [f"poly{j}" for j in range(poly.shape[1])]),
+        best_start=ms.best_start,
+    )
