@@ -475,3 +475,13 @@ def test_readme_row_counts_match_real_files() -> None:
     assert len(quoted) == 15
     for name, rows in quoted.items():
         assert len(pd.read_csv(REAL_MIRROR / name, dtype=str)) == rows, name
+
+
+def test_stale_temporary_files_are_removed_and_reported(mirror: Path, dest: Path) -> None:
+    # what a run killed mid-transfer (SIGKILL, power loss) would leave behind
+    (dest / ".big.bin.k3j9x.part").write_bytes(b"half")
+    (dest / ".unrelated.part").write_bytes(b"keep")  # not a listed file's temp name: untouched
+    rep = acquire(dest, mirror=mirror)
+    assert rep.removed_stale == (".big.bin.k3j9x.part",)
+    assert _leftovers(dest) == [".unrelated.part"]
+    assert "stale temporary files removed: 1" in rep.summary()

@@ -25,6 +25,7 @@ root (the ``AGGLOMERATION_DATA_MIRROR`` environment variable, else ``../shared/d
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import http.client
 import os
@@ -174,11 +175,15 @@ class AcquireReport:
         The mirror folder or the base URL used.
     files : tuple of FileRecord
         One record per file, in the order of ``SHA256SUMS`` (or of ``files``).
+    removed_stale : tuple of str
+        Temporary files (``.<name>.*.part``) left by an earlier run that was killed mid-transfer
+        and removed by this one.
     """
 
     dest: Path
     source: str
     files: tuple[FileRecord, ...]
+    removed_stale: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         """Return the number of files with the given action."""
@@ -204,7 +209,10 @@ class AcquireReport:
         counts = ", ".join(
             f"{a}: {self.count(a)}" for a in ("copied", "downloaded", "skipped-valid")
         )
-        lines.append(f"  {counts}; replaced invalid: {len(self.replaced)}")
+        lines.append(
+            f"  {counts}; replaced invalid: {len(self.replaced)}; "
+            f"stale temporary files removed: {len(self.removed_stale)}"
+        )
         return "\n".join(lines)
 
 
@@ -531,7 +539,9 @@ def acquire(
     Files are processed in order and the function stops at the first error; files acquired
     before it are complete and verified, and the failing file leaves nothing behind (its
     temporary ``.<name>.*.part`` file is removed, and a pre-existing file under its name is left
-    as it was).
+    as it was). Temporary files left by an earlier run that was killed outright are removed at
+    the start and listed in ``removed_stale``. Do not run two acquisitions into the same folder
+    at the same time.
     """
     dest = Path(dest)
     expected_all = _resolve_checksums(dest, checksums)
@@ -555,6 +565,13 @@ def acquire(
         )
     dest.mkdir(parents=True, exist_ok=True)
 
+    # temporary files of an earlier run that was killed mid-transfer (never valid data)
+    stale = sorted(
+        {p for name in expected for p in dest.glob(f".{glob.escape(name)}.*{_TMP_SUFFIX}")}
+    )
+    for p in stale:
+        p.unlink()
+
     records: list[FileRecord] = []
     for name, digest in expected.items():
         target = dest / name
@@ -575,7 +592,12 @@ def acquire(
             assert mirror is not None
             n, actual = _copy_one(mirror, dest, name, digest)
             records.append(FileRecord(name, "copied", n, actual, str(mirror / name), replaced))
-    return AcquireReport(dest=dest, source=source, files=tuple(records))
+    return AcquireReport(
+        dest=dest,
+        source=source,
+        files=tuple(records),
+        removed_stale=tuple(p.name for p in stale),
+    )
 
 
 def verify(
