@@ -1,0 +1,59 @@
+"""Concentration, specialisation, cluster and relatedness measures.
+
+Every function takes a long DataFrame (one row per region x industry [x period] cell, absent
+cells being zeros) with its columns named by arguments (``region=``, ``industry=``,
+``value=``, ``time=``) and returns a :class:`MeasureResult`: a tidy ``table`` plus how many
+cells the missing-value rule touched (``n_missing``, ``dropped``) and measure-specific counts
+(``info``).
+
+Missing (suppressed) cells follow the ``missing`` argument (default ``"drop"``): a cell with a
+missing value is left out of every total (so in sums it acts as a zero) and its cell-level
+output is NaN; ``"zero"`` sets it to zero; ``"raise"`` refuses it. CBP suppressions (employment
+0 with establishments > 0) become NaN with :func:`mark_suppressed`.
+
+Modules: :mod:`.concentration` (density, LQ, Herfindahl, Krugman, Hoover, Gini),
+:mod:`.ellison_glaeser` (EG 1997 gamma, EGK 2010 coagglomeration), :mod:`.clusters`
+(Delgado-Porter-Stern), :mod:`.relatedness` (co-location relatedness, related employment).
+"""
+
+from agglomeration.measures._validate import MeasureResult, MissingRule, mark_suppressed
+from agglomeration.measures.clusters import (
+    cluster_strength,
+    prepare_cluster_crosswalk,
+    related_cluster_pairs,
+    related_cluster_strength,
+)
+from agglomeration.measures.concentration import (
+    employment_density,
+    hoover_localisation,
+    krugman_specialisation,
+    location_quotient,
+    locational_gini,
+    plant_herfindahl,
+    plant_herfindahl_from_counts,
+    region_herfindahl,
+)
+from agglomeration.measures.ellison_glaeser import coagglomeration, ellison_glaeser_gamma
+from agglomeration.measures.relatedness import colocation_relatedness, related_employment
+
+__all__ = [
+    "MeasureResult",
+    "MissingRule",
+    "cluster_strength",
+    "coagglomeration",
+    "colocation_relatedness",
+    "ellison_glaeser_gamma",
+    "employment_density",
+    "hoover_localisation",
+    "krugman_specialisation",
+    "location_quotient",
+    "locational_gini",
+    "mark_suppressed",
+    "plant_herfindahl",
+    "plant_herfindahl_from_counts",
+    "prepare_cluster_crosswalk",
+    "region_herfindahl",
+    "related_cluster_pairs",
+    "related_cluster_strength",
+    "related_employment",
+]
