@@ -332,7 +332,7 @@ def _handler(state: MirrorServer) -> type[BaseHTTPRequestHandler]:
 def server(mirror: Path) -> Iterator[MirrorServer]:
     state = MirrorServer(root=mirror)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     try:
