@@ -48,10 +48,9 @@ COUNTY_RECODES: dict[str, tuple[str, str]] = {
 
 def _sum_strict(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
     """Group sums that stay missing when any summand is missing (an unknown total stays unknown)."""
-    grouped = df.groupby(keys, sort=True)
-    sums = grouped[cols].sum(min_count=1)
-    anyna = grouped[cols].agg(lambda s: s.isna().any())
-    return sums.mask(anyna.astype(bool)).reset_index()
+    sums = df.groupby(keys, sort=True)[cols].sum(min_count=1)
+    anyna = df[cols].isna().groupby([df[k] for k in keys], sort=True).any()
+    return sums.mask(anyna).reset_index()
 
 
 def build_county_panel(raw_dir: Path | str) -> PanelBuild:

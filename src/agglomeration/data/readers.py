@@ -248,25 +248,30 @@ def read_patents_county(raw_dir: Path | str) -> pd.DataFrame:
 def read_patents_msa(raw_dir: Path | str) -> pd.DataFrame:
     """Read USPTO utility patents by metro/micro area, long by grant year.
 
-    The file's ``ID Code`` is ``1`` followed by the 2003-vintage CBSA code; the returned
-    ``cbsa`` column strips that leading ``1``.
+    The file's ``ID Code`` is a digit for the area type followed by the 2003-vintage CBSA code
+    (``1`` metropolitan, ``2`` micropolitan). It also has subtotal rows without a code, blank
+    separator rows, non-metro state remainders (3-digit codes), undetermined areas and a total
+    (``---``). All rows are returned with ``row_type`` (``cbsa``, ``subtotal``, ``blank``,
+    ``nonmetro``, ``undetermined``, ``total``); ``cbsa`` is the 5-digit code for ``cbsa`` rows.
     """
     f = FILES["patents_msa"]
     years = [str(y) for y in PATENT_YEARS]
     df = _read_csv(raw_dir, "patents_msa", ["GeoType", "ID Code", "U.S. Regional Title", *years],
-                   dtype={"ID Code": str})
-    code = df["ID Code"].astype(str).str.strip()
-    ok = code.str.fullmatch(r"1\d{5}")
-    if not ok.all():
-        raise RawDataError(
-            f"{f}: column 'ID Code' has {int((~ok).sum())} codes that are not '1' + a 5-digit "
-            f"CBSA code (e.g. {code[~ok].head(3).tolist()})."
-        )
-    wide = pd.DataFrame({"cbsa": code.str[1:], "geo_type": df["GeoType"].astype(str),
-                         "title": df["U.S. Regional Title"].astype(str)})
+                   dtype={"ID Code": str, "GeoType": str})
+    code = df["ID Code"].astype("string").str.strip()
+    geo = df["GeoType"].astype("string").str.strip()
+    is_cbsa = code.str.fullmatch(r"[12]\d{5}").fillna(False).astype(bool)
+    row_type = pd.Series("subtotal", index=df.index, dtype=object)
+    row_type[is_cbsa] = "cbsa"
+    row_type[geo.isna() & code.isna()] = "blank"
+    row_type[geo.str.startswith("Non Metro").fillna(False).astype(bool) & code.notna()] = "nonmetro"
+    row_type[geo.str.startswith("Undetermined").fillna(False).astype(bool)] = "undetermined"
+    row_type[geo.eq("ALL AREAS").fillna(False).astype(bool)] = "total"
+    wide = pd.DataFrame({"cbsa": code.str[1:].where(is_cbsa).astype("str"), "row_type": row_type.astype(str),
+                         "geo_type": geo.astype("str"), "title": df["U.S. Regional Title"].astype("str")})
     wide = pd.concat([wide, _to_numeric(df[years].copy(), years, f)], axis=1)
-    _check_unique(wide, ["cbsa"], f)
-    long = wide.melt(id_vars=["cbsa", "geo_type", "title"], var_name="year", value_name="patents")
+    _check_unique(wide.loc[is_cbsa], ["cbsa"], f)
+    long = wide.melt(id_vars=["cbsa", "row_type", "geo_type", "title"], var_name="year", value_name="patents")
     long["year"] = long["year"].astype("int64")
     return long
 

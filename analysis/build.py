@@ -1,0 +1,43 @@
+"""Step `build`: raw files -> validated panels.
+
+Reads: data_raw/ (verified against data_raw/SHA256SUMS before anything is read).
+Produces: bld/panels/county.parquet, state_industry.parquet, metro_clusters.parquet;
+bld/panels/build_report.csv (every row dropped, recoded or set missing, with the reason);
+bld/panels/bea_industry_map.csv; bld/panels/metro_patent_check.csv.
+All outputs are built in memory first and written atomically only when every panel is valid.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from project_paths import DATA_RAW, PANELS, write_csv, write_parquet
+
+from agglomeration.data import (
+    build_county_panel,
+    build_metro_clusters,
+    build_state_industry_panel,
+    verify,
+)
+
+
+def main() -> None:
+    verify(DATA_RAW, raise_on_problem=True)
+    county = build_county_panel(DATA_RAW)
+    state = build_state_industry_panel(DATA_RAW)
+    metro = build_metro_clusters(DATA_RAW)
+    assert state.checks is not None and metro.checks is not None
+    report = pd.concat([county.report, state.report, metro.report], ignore_index=True)
+    write_parquet(PANELS / "county.parquet", county.data)
+    write_parquet(PANELS / "state_industry.parquet", state.data)
+    write_parquet(PANELS / "metro_clusters.parquet", metro.data)
+    write_csv(PANELS / "bea_industry_map.csv", state.checks)
+    write_csv(PANELS / "metro_patent_check.csv", metro.checks)
+    write_csv(PANELS / "build_report.csv", report)
+    with pd.option_context("display.width", 200, "display.max_colwidth", 110):
+        print(report.to_string(index=False))
+    for name, b in [("county", county), ("state_industry", state), ("metro_clusters", metro)]:
+        print(f"{name}: {len(b.data):,} rows x {b.data.shape[1]} columns")
+
+
+if __name__ == "__main__":
+    main()
