@@ -236,9 +236,20 @@ def check_unique_cells(r: NDArray[np.intp], i: NDArray[np.intp], t: NDArray[np.i
         )
 
 
+def fully_observed(c: Coded, key: NDArray[np.intp], n: int) -> NDArray[np.bool_]:
+    """Flag the groups that have rows, none of them dropped by the missing rule.
+
+    Only these are checked for a zero total: a group whose total is zero because its cells
+    were dropped gets NaN outputs (and the dropped cells are counted in ``n_missing``).
+    """
+    rows = np.bincount(key, minlength=n)
+    n_dropped = np.bincount(key, weights=(~c.observed).astype(np.float64), minlength=n)
+    return np.asarray((rows > 0) & (n_dropped == 0))
+
+
 def check_positive_totals(total: NDArray[np.float64], has_obs: NDArray[np.bool_],
                           labels: pd.Index, *, what: str, value: str) -> None:
-    """Raise if a group with at least one observed cell has zero total."""
+    """Raise if a fully observed group has zero total."""
     bad = has_obs & (total <= 0)
     n_bad = int(bad.sum())
     if n_bad:

@@ -53,7 +53,8 @@ def prepare_cluster_crosswalk(
     """Clean the USCMP NAICS -> cluster crosswalk.
 
     Drops the rows flagged ``emsi_specific_nonstandard`` (proprietary pseudo-codes such as
-    ``111000``, not NAICS industries) and, with ``traded_only``, the local clusters: DPS
+    ``111000``, not NAICS industries), rows without a cluster (in the USCMP file: 814110
+    Private Households, a local industry) and, with ``traded_only``, the local clusters: DPS
     (2014, 2016) cluster strength is defined for the 51 traded clusters. NAICS codes are
     returned as 6-character strings.
 
@@ -87,9 +88,10 @@ def prepare_cluster_crosswalk(
     if traded_only and traded_local is not None:
         local = cw[traded_local].astype(str).str.strip().str.lower() != "traded"
         reason[local & (reason == "")] = "local (not traded)"
-    n_na = int(cw[naics].isna().sum() + cw[cluster].isna().sum())
+    n_na = int(cw[naics].isna().sum())
     if n_na:
-        raise ValueError(f"{n_na} crosswalk rows lack {naics!r} or {cluster!r}.")
+        raise ValueError(f"{n_na} crosswalk rows lack a code in {naics!r}; fix the crosswalk.")
+    reason[cw[cluster].isna() & (reason == "")] = "no cluster"
     dropped = cw.loc[reason != ""].assign(reason=reason[reason != ""])
     kept = cw.loc[reason == ""]
     table = pd.DataFrame({"naics": kept[naics].astype(str).str.strip().str.zfill(6).array,

@@ -23,6 +23,7 @@ from agglomeration.measures._validate import (
     check_missing_rule,
     check_positive_totals,
     check_unique_cells,
+    fully_observed,
     group_labels,
     numeric_values,
     prepare_long,
@@ -45,7 +46,7 @@ def _region_totals(c: Coded, value: str) -> NDArray[np.float64]:
     """Region-period totals ``E_r`` (indexed by ``c.rt``), refusing zero totals."""
     n = c.n_r * c.n_t
     er = c.sum_by(c.rt, n)
-    has = np.bincount(c.rt, weights=c.observed.astype(np.float64), minlength=n) > 0
+    has = fully_observed(c, c.rt, n)
     check_positive_totals(er, has, group_labels(c, which="region"), what="regions",
                           value=value)
     return er
@@ -55,7 +56,7 @@ def _industry_totals(c: Coded, value: str) -> NDArray[np.float64]:
     """Industry-period totals ``E_i`` (indexed by ``c.it``), refusing zero totals."""
     n = c.n_i * c.n_t
     ei = c.sum_by(c.it, n)
-    has = np.bincount(c.it, weights=c.observed.astype(np.float64), minlength=n) > 0
+    has = fully_observed(c, c.it, n)
     check_positive_totals(ei, has, group_labels(c, which="industry"), what="industries",
                           value=value)
     return ei

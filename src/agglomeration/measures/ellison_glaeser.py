@@ -26,6 +26,7 @@ from agglomeration.measures._validate import (
     MeasureResult,
     check_columns,
     check_positive_totals,
+    fully_observed,
     group_labels,
     numeric_values,
     prepare_long,
@@ -40,7 +41,7 @@ def _shares(c: Coded, value: str) -> tuple[NDArray[np.float64], NDArray[np.float
     n_i = c.n_i * c.n_t
     er = c.sum_by(c.rt, c.n_r * c.n_t)
     ei = c.sum_by(c.it, n_i)
-    has = np.bincount(c.it, weights=c.observed.astype(np.float64), minlength=n_i) > 0
+    has = fully_observed(c, c.it, n_i)
     check_positive_totals(ei, has, group_labels(c, which="industry"), what="industries",
                           value=value)
     e = np.bincount(c.t, weights=c.v, minlength=c.n_t)
@@ -221,8 +222,8 @@ def coagglomeration(
     if c.n_r * c.n_i > 200_000_000:
         raise ValueError(f"{c.n_r} regions x {c.n_i} industries is too large for the dense "
                          "pair computation; aggregate industries or regions.")
-    s, x, _, sum_x2 = _shares(c, value)
-    s = np.where(c.observed, s, 0.0)
+    s, x, ei, sum_x2 = _shares(c, value)
+    s = np.where(c.observed & np.isfinite(s), s, 0.0)
     er = c.sum_by(c.rt, c.n_r * c.n_t)
     e = np.bincount(c.t, weights=c.v, minlength=c.n_t)
     x_rt = er / np.repeat(e, c.n_r)
@@ -237,6 +238,7 @@ def coagglomeration(
         d[c.r[rows], c.i[rows]] += s[rows]  # cells are unique (checked)
         active = np.zeros(c.n_i, dtype=bool)
         active[c.i[rows]] = True
+        active &= ei[t * c.n_i:(t + 1) * c.n_i] > 0
         cm = (d.T @ d) / (1.0 - sum_x2[t])
         keep = active[iu] & active[ju]
         fr = pd.DataFrame({f"{industry}_i": c.industries.take(iu[keep]).array,

@@ -89,7 +89,8 @@ def colocation_relatedness(
     er = _region_totals(c, value)
     share = _national_shares(c, benchmark=None, industry=industry, value=value, time=time)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lq = np.where(c.observed, (c.v / er[c.rt]) / share[c.it], 0.0)
+        lq = (c.v / er[c.rt]) / share[c.it]
+    lq = np.where(c.observed & np.isfinite(lq), lq, 0.0)
     iu, ju = (np.triu_indices(c.n_i, k=1) if pairs == "upper"
               else np.nonzero(~np.eye(c.n_i, dtype=bool)))
     order = np.argsort(c.t, kind="stable")
