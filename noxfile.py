@@ -104,7 +104,14 @@ def paper(session: nox.Session) -> None:
     _step(session, "estimate.py")
     _step(session, "tables.py")
     with session.chdir("paper"):
-        session.run("latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex", external=True)
+        session.run(
+            "latexmk",
+            "-pdf",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "main.tex",
+            external=True,
+        )
     _step(session, "registry.py", "update")
     session.log(f"paper written to {ROOT / 'paper' / 'main.pdf'}")
 

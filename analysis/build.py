@@ -10,7 +10,6 @@ All outputs are built in memory first and written atomically only when every pan
 from __future__ import annotations
 
 import pandas as pd
-from project_paths import DATA_RAW, PANELS, write_csv, write_parquet
 
 from agglomeration.data import (
     build_county_panel,
@@ -18,6 +17,7 @@ from agglomeration.data import (
     build_state_industry_panel,
     verify,
 )
+from project_paths import DATA_RAW, PANELS, write_csv, write_parquet
 
 
 def main() -> None:

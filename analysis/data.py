@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from project_paths import DATA_RAW, ROOT
-
 from agglomeration.data import acquire, default_mirror
+from project_paths import DATA_RAW, ROOT
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mirror", type=Path, default=None, help="folder holding the raw files")
-    parser.add_argument("--url", default=None, help="base URL (http, https or file) serving the raw files")
+    parser.add_argument(
+        "--url", default=None, help="base URL (http, https or file) serving the raw files"
+    )
     args = parser.parse_args(argv)
     mirror = None if args.url else (args.mirror or default_mirror(ROOT))
     report = acquire(DATA_RAW, mirror=mirror, base_url=args.url)

@@ -13,6 +13,7 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
 
 
@@ -29,8 +30,11 @@ def run(spec: dict) -> pd.DataFrame:
     vcov = {"CRV1": "+".join(var["cluster"])} if var["type"] == "cluster" else var["type"]
     fit = pf.feols(fml, data=data, vcov=vcov)
     tidy = fit.tidy().reset_index().rename(columns={"Coefficient": "term"})
-    n_clusters = int(data.dropna(subset=[spec["outcome"], *spec["regressors"]])[var["cluster"][0]].nunique()) \
-        if var["type"] == "cluster" else np.nan
+    n_clusters = (
+        int(data.dropna(subset=[spec["outcome"], *spec["regressors"]])[var["cluster"][0]].nunique())
+        if var["type"] == "cluster"
+        else np.nan
+    )
     return pd.DataFrame(
         {
             "spec_id": spec_id(spec),
@@ -45,7 +49,9 @@ def run(spec: dict) -> pd.DataFrame:
             "n_obs": int(fit._N),
             "n_clusters": n_clusters,
             "fixed_effects": fe,
-            "vcov": f"cluster({'+'.join(var['cluster'])})" if var["type"] == "cluster" else var["type"],
+            "vcov": f"cluster({'+'.join(var['cluster'])})"
+            if var["type"] == "cluster"
+            else var["type"],
         }
     )
 

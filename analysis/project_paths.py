@@ -45,7 +45,9 @@ def write_text(path: Path, text: str) -> Path:
 
 def write_csv(path: Path, df: pd.DataFrame) -> Path:
     """Write a CSV atomically, without the index, with fixed float formatting for stability."""
-    return atomic_write(path, lambda p: df.to_csv(p, index=False, lineterminator="\n", float_format="%.10g"))
+    return atomic_write(
+        path, lambda p: df.to_csv(p, index=False, lineterminator="\n", float_format="%.10g")
+    )
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> Path:

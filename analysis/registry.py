@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+
 from project_paths import ESTIMATES, RESULTS, write_csv
 
 ATOL = 1e-8
@@ -32,12 +33,16 @@ def compare(new: pd.DataFrame, ref: pd.DataFrame) -> list[str]:
         a, b = both[f"{col}_new"].to_numpy(float), both[f"{col}_ref"].to_numpy(float)
         bad = ~(np.isclose(a, b, atol=ATOL, rtol=RTOL) | (np.isnan(a) & np.isnan(b)))
         for (_, r), x, y in zip(both.loc[bad].iterrows(), a[bad], b[bad], strict=True):
-            problems.append(f"{r['spec_id']} {r['term']} {r['vcov']}: {col} {x:.10g} != registry {y:.10g}")
+            problems.append(
+                f"{r['spec_id']} {r['term']} {r['vcov']}: {col} {x:.10g} != registry {y:.10g}"
+            )
     for col in EXACT:
         a, b = both[f"{col}_new"], both[f"{col}_ref"]
         bad = ~((a == b) | (a.isna() & b.isna()))
         for _, r in both.loc[bad].iterrows():
-            problems.append(f"{r['spec_id']} {r['term']} {r['vcov']}: {col} {r[f'{col}_new']} != {r[f'{col}_ref']}")
+            problems.append(
+                f"{r['spec_id']} {r['term']} {r['vcov']}: {col} {r[f'{col}_new']} != {r[f'{col}_ref']}"
+            )
     return problems
 
 
@@ -53,9 +58,13 @@ def main(argv: list[str]) -> int:
     ref = pd.read_csv(RESULTS / "estimates.csv")
     problems = compare(new, ref)
     if problems:
-        print(f"{len(problems)} differences from results/estimates.csv:\n  " + "\n  ".join(problems))
+        print(
+            f"{len(problems)} differences from results/estimates.csv:\n  " + "\n  ".join(problems)
+        )
         return 1
-    print(f"all {len(ref)} registry rows reproduced (atol {ATOL}, rtol {RTOL}; N and clusters exact)")
+    print(
+        f"all {len(ref)} registry rows reproduced (atol {ATOL}, rtol {RTOL}; N and clusters exact)"
+    )
     return 0
 
 

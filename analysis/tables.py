@@ -7,10 +7,15 @@ Produces: bld/tables/summary_county.tex, bld/tables/baseline.tex, bld/macros.tex
 from __future__ import annotations
 
 import pandas as pd
+
+from agglomeration.report import (
+    TableColumn,
+    format_number,
+    make_macros,
+    make_regression_table,
+    make_summary_table,
+)
 from project_paths import BLD, ESTIMATES, PANELS, TABLES, write_text
-
-from agglomeration.report import TableColumn, format_number, make_macros, make_regression_table, make_summary_table
-
 
 
 def main() -> None:
@@ -20,7 +25,10 @@ def main() -> None:
 
     cols = ["employment", "establishments", "pay_per_emp", "density", "land_area_km2", "patents"]
     summary = make_summary_table(
-        county, cols, {c: c.replace("_", " ") for c in cols}, digits=1,
+        county,
+        cols,
+        {c: c.replace("_", " ") for c in cols},
+        digits=1,
         notes="County x year panel 2001-2021 (CBP, 2019 Gazetteer, USPTO). N counts non-missing values.",
     )
     write_text(TABLES / "summary_county.tex", summary)
@@ -38,7 +46,9 @@ def main() -> None:
         },
     )
     table = make_regression_table(
-        [col], ["log_density"], {"log_density": "log employment density"},
+        [col],
+        ["log_density"],
+        {"log_density": "log employment density"},
         notes="Outcome: log first-quarter payroll per March employee. Standard errors clustered by state "
         "in parentheses (pyfixest CRV1, small-sample factor G/(G-1)(N-1)/(N-K)). * p<0.10, ** p<0.05, *** p<0.01.",
     )

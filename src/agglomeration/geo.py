@@ -30,7 +30,9 @@ EARTH_RADIUS_KM: float = 6371.0088
 """Mean Earth radius in km (IUGG), used for every great-circle distance in the toolkit."""
 
 
-def check_coordinates(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def check_coordinates(
+    lat: ArrayLike, lon: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Validate latitude/longitude arrays and return them as float64.
 
     Parameters
@@ -52,7 +54,9 @@ def check_coordinates(lat: ArrayLike, lon: ArrayLike) -> tuple[NDArray[np.float6
     la = np.ascontiguousarray(lat, dtype=np.float64).ravel()
     lo = np.ascontiguousarray(lon, dtype=np.float64).ravel()
     if la.shape != lo.shape:
-        raise ValueError(f"lat has {la.size} values but lon has {lo.size}; pass arrays of equal length.")
+        raise ValueError(
+            f"lat has {la.size} values but lon has {lo.size}; pass arrays of equal length."
+        )
     n_missing = int((~np.isfinite(la) | ~np.isfinite(lo)).sum())
     if n_missing:
         raise ValueError(

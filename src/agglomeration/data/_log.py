@@ -21,7 +21,7 @@ class DropLog:
     dataset: str
     records: list[dict[str, object]] = field(default_factory=list)
 
-    def add(self, step: str, action: str, reason: str, rows: int) -> None:
+    def add(self, step: str, action: str, reason: str, rows: float) -> None:
         """Record that ``rows`` rows were affected by ``action`` (dropped/missing/recoded)."""
         self.records.append(
             {

@@ -118,6 +118,9 @@ def bea_line_codes(
         if len(lo) != len(hi):
             raise ValueError(f"BEA indclass {indclass!r}: range {tok!r} mixes code lengths.")
         codes = [str(c) for c in range(int(lo), int(hi) + 1)]
+        if len(lo) == 3 and hi != lo:
+            # a range of 3-digit codes covers the codes that exist, not every integer in it
+            codes = [c for c in codes if c in universe]
         for c in codes:
             if len(c) == 2:
                 sectors.add(c)
@@ -198,21 +201,21 @@ def bea_industry_map(lines: pd.DataFrame, industries: Mapping[str, Iterable[str]
     for ind in industries:
         groups.setdefault(find(ind), []).append(ind)
     rows = []
-    for members in groups.values():
-        codes = {c for ind in members for c in industries[ind]}
+    for group in groups.values():
+        codes = {c for ind in group for c in industries[ind]}
         if not codes or any(c not in finest for c in codes):
             continue
         unit = tuple(sorted({ln for c in codes for ln in finest[c]}))
         covered = frozenset().union(*(coverage[lns] for lns in {finest[c] for c in codes}))
         if not covered <= codes:
             continue
-        for ind in sorted(members):
+        for ind in sorted(group):
             rows.append(
                 {
                     "industry": ind,
                     "bea_unit": "+".join(str(x) for x in unit),
                     "bea_lines": unit,
-                    "bea_unit_industries": tuple(sorted(members)),
+                    "bea_unit_industries": tuple(sorted(group)),
                 }
             )
     out = pd.DataFrame(rows, columns=["industry", "bea_unit", "bea_lines", "bea_unit_industries"])

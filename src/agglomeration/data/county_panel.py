@@ -87,7 +87,12 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
     pat = readers.read_patents_county(raw_dir)
 
     unknown = cbp["county_fips"].eq("999")
-    log.add("cbp", "dropped", "statewide 'county unknown' record (county 999), not a county", unknown.sum())
+    log.add(
+        "cbp",
+        "dropped",
+        "statewide 'county unknown' record (county 999), not a county",
+        unknown.sum(),
+    )
     cbp = cbp.loc[~unknown].copy()
 
     for old, (new, why) in COUNTY_RECODES.items():
@@ -101,48 +106,98 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
         merged = _sum_strict(cbp.loc[dup], ["fips", "year"], value_cols)
         merged["state_fips"] = merged["fips"].str[:2]
         merged["county_fips"] = merged["fips"].str[2:]
-        log.add("cbp", "recoded", "county-years of merged counties summed into one row",
-                int(dup.sum()) - len(merged))
+        log.add(
+            "cbp",
+            "recoded",
+            "county-years of merged counties summed into one row",
+            int(dup.sum()) - len(merged),
+        )
         cbp = pd.concat([cbp.loc[~dup], merged[cbp.columns]], ignore_index=True)
 
     unmatched = ~cbp["fips"].isin(gaz["fips"])
     if unmatched.any():
         codes = sorted(cbp.loc[unmatched, "fips"].unique())
-        log.add("cbp", "dropped",
-                f"county code not in the 2019 Gazetteer (split or retired: {', '.join(codes)})",
-                unmatched.sum())
+        log.add(
+            "cbp",
+            "dropped",
+            f"county code not in the 2019 Gazetteer (split or retired: {', '.join(codes)})",
+            unmatched.sum(),
+        )
         cbp = cbp.loc[~unmatched]
 
-    log.add("cbp", "missing", "employment suppressed in CBP (left missing)", cbp["employment"].isna().sum())
-    log.add("cbp", "missing", "payroll suppressed in CBP (left missing)", cbp["payroll"].isna().sum())
+    log.add(
+        "cbp",
+        "missing",
+        "employment suppressed in CBP (left missing)",
+        cbp["employment"].isna().sum(),
+    )
+    log.add(
+        "cbp", "missing", "payroll suppressed in CBP (left missing)", cbp["payroll"].isna().sum()
+    )
     zero_emp = cbp["employment"].eq(0) & cbp["establishments"].gt(0)
     if zero_emp.any():
-        log.add("cbp", "missing", "zero employment with establishments (suppressed)", zero_emp.sum())
+        log.add(
+            "cbp", "missing", "zero employment with establishments (suppressed)", zero_emp.sum()
+        )
         cbp.loc[zero_emp, ["employment", "payroll"]] = np.nan
 
     df = cbp.merge(gaz, on="fips", how="left", validate="many_to_one")
     df = df.merge(cbsa[["fips", "cbsa"]], on="fips", how="left", validate="many_to_one")
-    log.add("crosswalk", "missing", "county outside any CBSA (cbsa missing)", df["cbsa"].isna().sum())
+    log.add(
+        "crosswalk", "missing", "county outside any CBSA (cbsa missing)", df["cbsa"].isna().sum()
+    )
     cz = cz.assign(fips=cz["fips"].map(lambda f: COUNTY_RECODES.get(f, (f, ""))[0]))
     cz = cz.drop_duplicates("fips")
     df = df.merge(cz, on="fips", how="left", validate="many_to_one")
-    log.add("crosswalk", "missing", "county without a 2000 commuting zone (cz missing)", df["cz"].isna().sum())
+    log.add(
+        "crosswalk",
+        "missing",
+        "county without a 2000 commuting zone (cz missing)",
+        df["cz"].isna().sum(),
+    )
 
     # patents: keep county rows of the 50 states + DC that the Gazetteer knows
     is_all = pat["fips"].eq("ALL")
     undetermined = ~is_all & pat["fips"].str[2:].eq("000")
-    not_county = ~is_all & ~undetermined & ~pat["fips"].isin(gaz["fips"])
+    states = set(df["state_fips"])  # the 50 states and DC of CBP (Puerto Rico is not in CBP)
+    not_county = (
+        ~is_all
+        & ~undetermined
+        & (~pat["fips"].isin(gaz["fips"]) | ~pat["fips"].str[:2].isin(states))
+    )
     n_years = pat["year"].nunique()
     log.add("patents", "dropped", "US-total row (ALL)", is_all.sum() // n_years)
-    log.add("patents", "dropped", "'Undetermined County' rows (county part 000)", undetermined.sum() // n_years)
-    log.add("patents", "dropped", "territory or retired county code (not a 2019 county)", not_county.sum() // n_years)
+    log.add(
+        "patents",
+        "dropped",
+        "'Undetermined County' rows (county part 000)",
+        undetermined.sum() // n_years,
+    )
+    log.add(
+        "patents",
+        "dropped",
+        "territory (incl. Puerto Rico) or retired county code, not a 2019 county of the 50 states and DC",
+        not_county.sum() // n_years,
+    )
     pat = pat.loc[~is_all & ~undetermined & ~not_county]
     in_years = pat["year"].between(2001, 2021)
     log.add("patents", "dropped", "grant year 2000 (before the panel starts)", (~in_years).sum())
     pat = pat.loc[in_years, ["fips", "year", "patents"]]
+    no_cbp = ~pat.set_index(["fips", "year"]).index.isin(df.set_index(["fips", "year"]).index)
+    log.add(
+        "patents",
+        "dropped",
+        "county-year with patents but no CBP row (county absent from CBP that year)",
+        no_cbp.sum(),
+    )
     df = df.merge(pat, on=["fips", "year"], how="left", validate="one_to_one")
     no_pat = df["year"].le(2015) & df["patents"].isna()
-    log.add("patents", "missing", "county-year 2001-2015 not listed in the USPTO county file", no_pat.sum())
+    log.add(
+        "patents",
+        "missing",
+        "county-year 2001-2015 not listed in the USPTO county file",
+        no_pat.sum(),
+    )
 
     df["pay_per_emp"] = df["payroll"] / df["employment"].where(df["employment"] > 0)
     df["log_pay_per_emp"] = np.log(df["pay_per_emp"].where(df["pay_per_emp"] > 0))
@@ -150,9 +205,26 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
     df["log_density"] = np.log(df["density"].where(df["density"] > 0))
     df["patents"] = df["patents"].astype("float64")
 
-    cols = ["fips", "state_fips", "state_abbr", "county_name", "year", "employment", "establishments",
-            "payroll", "pay_per_emp", "log_pay_per_emp", "land_area_km2", "density", "log_density",
-            "lat", "lon", "cbsa", "cz", "patents"]
+    cols = [
+        "fips",
+        "state_fips",
+        "state_abbr",
+        "county_name",
+        "year",
+        "employment",
+        "establishments",
+        "payroll",
+        "pay_per_emp",
+        "log_pay_per_emp",
+        "land_area_km2",
+        "density",
+        "log_density",
+        "lat",
+        "lon",
+        "cbsa",
+        "cz",
+        "patents",
+    ]
     df = df[cols].sort_values(["fips", "year"], kind="stable").reset_index(drop=True)
     df = validate(df, COUNTY_SCHEMA, "county")
     return PanelBuild(df, log.frame())

@@ -58,8 +58,12 @@ def build_metro_clusters(raw_dir: Path | str) -> PanelBuild:
     pat = readers.read_patents_county(raw_dir)
     pat_msa = readers.read_patents_msa(raw_dir)
 
-    log.add("crosswalk", "dropped", "proprietary non-standard pseudo-code (emsi_specific_nonstandard)",
-            cw["nonstandard"].sum())
+    log.add(
+        "crosswalk",
+        "dropped",
+        "proprietary non-standard pseudo-code (emsi_specific_nonstandard)",
+        cw["nonstandard"].sum(),
+    )
     cw = cw.loc[~cw["nonstandard"]]
     dup = cw["naics"].duplicated(keep=False)
     if dup.any():
@@ -70,32 +74,55 @@ def build_metro_clusters(raw_dir: Path | str) -> PanelBuild:
     traded = cw.loc[cw["traded"], ["naics", "cluster"]]
 
     sup = cbp["employment"].eq(0) & cbp["establishments"].gt(0)
-    log.add("cbp", "missing", "employment 0 with establishments > 0: disclosure suppression", sup.sum())
+    log.add(
+        "cbp", "missing", "employment 0 with establishments > 0: disclosure suppression", sup.sum()
+    )
     cbp.loc[sup, "employment"] = np.nan
     not_in_cw = ~cbp["naics"].isin(cw["naics"])
-    log.add("cbp", "recoded", "6-digit code not in the cluster crosswalk (counts toward metro total only)",
-            not_in_cw.sum())
+    log.add(
+        "cbp",
+        "recoded",
+        "6-digit code not in the cluster crosswalk (counts toward metro total only)",
+        not_in_cw.sum(),
+    )
 
     metro = cbp.groupby("cbsa", sort=True)["employment"].sum().rename("metro_employment")
     cells = cbp.merge(traded, on="naics", how="inner", validate="many_to_one")
     ce = _sum_strict(cells, ["cbsa", "cluster"], ["employment", "establishments"])
     clusters = sorted(traded["cluster"].unique())
-    grid = pd.MultiIndex.from_product([metro.index, clusters], names=["cbsa", "cluster"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product([metro.index, clusters], names=["cbsa", "cluster"]).to_frame(
+        index=False
+    )
     df = grid.merge(ce, on=["cbsa", "cluster"], how="left", validate="one_to_one")
     absent = df["establishments"].isna()
-    log.add("cbp", "recoded", "metro x cluster with no establishment in CBP: employment set to 0", absent.sum())
+    log.add(
+        "cbp",
+        "recoded",
+        "metro x cluster with no establishment in CBP: employment set to 0",
+        absent.sum(),
+    )
     df.loc[absent, ["employment", "establishments"]] = 0.0
-    log.add("cbp", "missing", "cluster employment missing (an industry of the cluster is suppressed)",
-            df["employment"].isna().sum())
+    log.add(
+        "cbp",
+        "missing",
+        "cluster employment missing (an industry of the cluster is suppressed)",
+        df["employment"].isna().sum(),
+    )
     df = df.merge(metro, left_on="cbsa", right_index=True, how="left")
     e_c = df.groupby("cluster")["employment"].transform("sum")
     e_tot = float(metro.sum())
     df["cluster_lq"] = (df["employment"] / df["metro_employment"]) / (e_c / e_tot)
 
-    names = county_cbsa.dropna(subset=["cbsa"]).drop_duplicates("cbsa")[["cbsa", "cbsa_name", "cbsa_type"]]
+    names = county_cbsa.dropna(subset=["cbsa"]).drop_duplicates("cbsa")[
+        ["cbsa", "cbsa_name", "cbsa_type"]
+    ]
     df = df.merge(names, on="cbsa", how="left", validate="many_to_one")
-    log.add("crosswalk", "missing", "CBSA without a name/type in the county crosswalk",
-            df.drop_duplicates("cbsa")["cbsa_name"].isna().sum())
+    log.add(
+        "crosswalk",
+        "missing",
+        "CBSA without a name/type in the county crosswalk",
+        df.drop_duplicates("cbsa")["cbsa_name"].isna().sum(),
+    )
 
     # metro patents from county patents
     cc = county_cbsa.dropna(subset=["cbsa"])[["fips", "cbsa"]]
@@ -115,20 +142,48 @@ def build_metro_clusters(raw_dir: Path | str) -> PanelBuild:
 
     n_years = pat_msa["year"].nunique()
     for kind in ["subtotal", "blank", "nonmetro", "undetermined", "total"]:
-        log.add("patents_msa", "dropped", f"USPTO metro file row that is not a CBSA ({kind})",
-                pat_msa["row_type"].eq(kind).sum() // n_years)
-    usp = pat_msa.loc[pat_msa["row_type"].eq("cbsa")]
-    usp = usp.groupby(["cbsa", "title"], as_index=False)["patents"].sum()
+        log.add(
+            "patents_msa",
+            "dropped",
+            f"USPTO metro file row that is not a CBSA ({kind})",
+            pat_msa["row_type"].eq(kind).sum() // n_years,
+        )
+    usp = (
+        pat_msa.loc[pat_msa["row_type"].eq("cbsa")]
+        .groupby(["cbsa", "title"], as_index=False)
+        .agg(patents_uspto_metro=("patents", "sum"))
+    )
     mine = metro_pat["patents_2000_2015"].rename("patents_from_counties").reset_index()
-    chk = mine.merge(usp.rename(columns={"patents": "patents_uspto_metro"}), on="cbsa", how="outer",
-                     indicator=True)
-    chk["match"] = chk["_merge"].map({"both": "matched", "left_only": "only_2019_cbsa",
-                                      "right_only": "only_uspto_2003_area"}).astype(str)
+    chk = mine.merge(
+        usp,
+        on="cbsa",
+        how="outer",
+        indicator=True,
+    )
+    chk["match"] = (
+        chk["_merge"]
+        .map(
+            {"both": "matched", "left_only": "only_2019_cbsa", "right_only": "only_uspto_2003_area"}
+        )
+        .astype(str)
+    )
     chk = chk.drop(columns="_merge")
     chk["ratio"] = chk["patents_from_counties"] / chk["patents_uspto_metro"]
 
-    cols = ["cbsa", "cbsa_name", "cbsa_type", "cluster", "employment", "establishments",
-            "metro_employment", "cluster_lq", "patents_2000_2015", "patents_2011_2015"]
+    cols = [
+        "cbsa",
+        "cbsa_name",
+        "cbsa_type",
+        "cluster",
+        "employment",
+        "establishments",
+        "metro_employment",
+        "cluster_lq",
+        "patents_2000_2015",
+        "patents_2011_2015",
+    ]
     df = df[cols].sort_values(["cbsa", "cluster"], kind="stable").reset_index(drop=True)
     df = validate(df, METRO_CLUSTER_SCHEMA, "metro x cluster")
-    return PanelBuild(df, log.frame(), checks=chk.sort_values("cbsa", kind="stable").reset_index(drop=True))
+    return PanelBuild(
+        df, log.frame(), checks=chk.sort_values("cbsa", kind="stable").reset_index(drop=True)
+    )

@@ -68,7 +68,9 @@ def _path(raw_dir: Path | str, key: str) -> Path:
     return path
 
 
-def _read_csv(raw_dir: Path | str, key: str, required: Sequence[str], **kwargs: object) -> pd.DataFrame:
+def _read_csv(
+    raw_dir: Path | str, key: str, required: Sequence[str], **kwargs: object
+) -> pd.DataFrame:
     path = _path(raw_dir, key)
     df = pd.read_csv(path, **kwargs)  # type: ignore[call-overload]
     missing = [c for c in required if c not in df.columns]
@@ -90,7 +92,9 @@ def _check_unique(df: pd.DataFrame, keys: Sequence[str], file: str) -> None:
         )
 
 
-def _pad(series: pd.Series, width: int, column: str, file: str, nullable: bool = False) -> pd.Series:
+def _pad(
+    series: pd.Series, width: int, column: str, file: str, nullable: bool = False
+) -> pd.Series:
     """Zero-pad integer-like codes to ``width`` characters, as strings (missing kept if nullable)."""
     s = series.astype("string").str.strip()
     bad = ~s.str.fullmatch(r"\d+").fillna(False)
@@ -131,7 +135,14 @@ def read_cbp_county(raw_dir: Path | str) -> pd.DataFrame:
     "county unknown" rows (county 999) are kept; the builder removes them.
     """
     f = FILES["cbp_county"]
-    cols = ["state_fips", "county_fips", "employment_march", "establishments", "payroll_quarter1", "year"]
+    cols = [
+        "state_fips",
+        "county_fips",
+        "employment_march",
+        "establishments",
+        "payroll_quarter1",
+        "year",
+    ]
     df = _read_csv(raw_dir, "cbp_county", cols, dtype={"state_fips": str, "county_fips": str})
     df = _to_numeric(df, ["employment_march", "establishments", "payroll_quarter1", "year"], f)
     out = pd.DataFrame(
@@ -183,8 +194,12 @@ def read_cbp_national_naics3(raw_dir: Path | str) -> pd.DataFrame:
 def read_cbp_cbsa_naics6(raw_dir: Path | str) -> pd.DataFrame:
     """Read CBP metro/micro area (2019 CBSA) x 6-digit NAICS employment and establishments."""
     f = FILES["cbp_cbsa_naics6"]
-    df = _read_csv(raw_dir, "cbp_cbsa_naics6", ["cbsa_code", "naics_code", "EMP", "ESTAB"],
-                   dtype={"cbsa_code": str, "naics_code": str})
+    df = _read_csv(
+        raw_dir,
+        "cbp_cbsa_naics6",
+        ["cbsa_code", "naics_code", "EMP", "ESTAB"],
+        dtype={"cbsa_code": str, "naics_code": str},
+    )
     df = _to_numeric(df, ["EMP", "ESTAB"], f)
     out = pd.DataFrame(
         {
@@ -236,8 +251,13 @@ def read_patents_county(raw_dir: Path | str) -> pd.DataFrame:
     bad = ~is_all & ~fips.str.fullmatch(r"\d{5}")
     if bad.any():
         raise RawDataError(f"{f}: column 'FIPS Code' has {int(bad.sum())} malformed codes.")
-    wide = pd.DataFrame({"fips": fips, "state": df["Mail Code"].astype(str),
-                         "area": df["Regional Area Component"].astype(str)})
+    wide = pd.DataFrame(
+        {
+            "fips": fips,
+            "state": df["Mail Code"].astype(str),
+            "area": df["Regional Area Component"].astype(str),
+        }
+    )
     wide = pd.concat([wide, _to_numeric(df[years].copy(), years, f)], axis=1)
     _check_unique(wide, ["fips"], f)
     long = wide.melt(id_vars=["fips", "state", "area"], var_name="year", value_name="patents")
@@ -256,8 +276,12 @@ def read_patents_msa(raw_dir: Path | str) -> pd.DataFrame:
     """
     f = FILES["patents_msa"]
     years = [str(y) for y in PATENT_YEARS]
-    df = _read_csv(raw_dir, "patents_msa", ["GeoType", "ID Code", "U.S. Regional Title", *years],
-                   dtype={"ID Code": str, "GeoType": str})
+    df = _read_csv(
+        raw_dir,
+        "patents_msa",
+        ["GeoType", "ID Code", "U.S. Regional Title", *years],
+        dtype={"ID Code": str, "GeoType": str},
+    )
     code = df["ID Code"].astype("string").str.strip()
     geo = df["GeoType"].astype("string").str.strip()
     is_cbsa = code.str.fullmatch(r"[12]\d{5}").fillna(False).astype(bool)
@@ -267,11 +291,19 @@ def read_patents_msa(raw_dir: Path | str) -> pd.DataFrame:
     row_type[geo.str.startswith("Non Metro").fillna(False).astype(bool) & code.notna()] = "nonmetro"
     row_type[geo.str.startswith("Undetermined").fillna(False).astype(bool)] = "undetermined"
     row_type[geo.eq("ALL AREAS").fillna(False).astype(bool)] = "total"
-    wide = pd.DataFrame({"cbsa": code.str[1:].where(is_cbsa).astype("str"), "row_type": row_type.astype(str),
-                         "geo_type": geo.astype("str"), "title": df["U.S. Regional Title"].astype("str")})
+    wide = pd.DataFrame(
+        {
+            "cbsa": code.str[1:].where(is_cbsa).astype("str"),
+            "row_type": row_type.astype(str),
+            "geo_type": geo.astype("str"),
+            "title": df["U.S. Regional Title"].astype("str"),
+        }
+    )
     wide = pd.concat([wide, _to_numeric(df[years].copy(), years, f)], axis=1)
     _check_unique(wide.loc[is_cbsa], ["cbsa"], f)
-    long = wide.melt(id_vars=["cbsa", "row_type", "geo_type", "title"], var_name="year", value_name="patents")
+    long = wide.melt(
+        id_vars=["cbsa", "row_type", "geo_type", "title"], var_name="year", value_name="patents"
+    )
     long["year"] = long["year"].astype("int64")
     return long
 
@@ -279,8 +311,12 @@ def read_patents_msa(raw_dir: Path | str) -> pd.DataFrame:
 def read_county_cbsa(raw_dir: Path | str) -> pd.DataFrame:
     """Read the county -> CBSA crosswalk: ``fips``, ``cbsa``, ``cbsa_name``, ``cbsa_type``."""
     f = FILES["county_cbsa"]
-    df = _read_csv(raw_dir, "county_cbsa", ["stco_code", "cbsa_code", "cbsa_name", "cbsa_type"],
-                   dtype={"stco_code": str, "cbsa_code": str})
+    df = _read_csv(
+        raw_dir,
+        "county_cbsa",
+        ["stco_code", "cbsa_code", "cbsa_name", "cbsa_type"],
+        dtype={"stco_code": str, "cbsa_code": str},
+    )
     out = pd.DataFrame(
         {
             "fips": _pad(df["stco_code"], 5, "stco_code", f),
@@ -296,11 +332,16 @@ def read_county_cbsa(raw_dir: Path | str) -> pd.DataFrame:
 def read_commuting_zones(raw_dir: Path | str) -> pd.DataFrame:
     """Read the county -> 2000 commuting zone crosswalk: ``fips``, ``cz`` (string)."""
     f = FILES["commuting_zones"]
-    df = _read_csv(raw_dir, "commuting_zones", ["state_fips", "county_fips", "cz"],
-                   dtype={"state_fips": str, "county_fips": str, "cz": str})
+    df = _read_csv(
+        raw_dir,
+        "commuting_zones",
+        ["state_fips", "county_fips", "cz"],
+        dtype={"state_fips": str, "county_fips": str, "cz": str},
+    )
     out = pd.DataFrame(
         {
-            "fips": _pad(df["state_fips"], 2, "state_fips", f) + _pad(df["county_fips"], 3, "county_fips", f),
+            "fips": _pad(df["state_fips"], 2, "state_fips", f)
+            + _pad(df["county_fips"], 3, "county_fips", f),
             "cz": df["cz"].astype(str).str.strip(),
         }
     )
@@ -312,8 +353,12 @@ def read_state_fips(raw_dir: Path | str) -> pd.DataFrame:
     """Read state FIPS codes and names: ``state_fips`` (2-digit string), ``state_name``."""
     f = FILES["state_fips"]
     df = _read_csv(raw_dir, "state_fips", ["state_fips", "state_name"], dtype={"state_fips": str})
-    out = pd.DataFrame({"state_fips": _pad(df["state_fips"], 2, "state_fips", f),
-                        "state_name": df["state_name"].astype(str)})
+    out = pd.DataFrame(
+        {
+            "state_fips": _pad(df["state_fips"], 2, "state_fips", f),
+            "state_name": df["state_name"].astype(str),
+        }
+    )
     _check_unique(out, ["state_fips"], f)
     return out
 
@@ -327,12 +372,20 @@ def read_bea_gdp(raw_dir: Path | str) -> pd.DataFrame:
     """
     f = FILES["bea_gdp"]
     years = [str(y) for y in range(1997, 2022)]
-    df = _read_csv(raw_dir, "bea_gdp", ["vname", "stabbr", "line", "indclass", "indname", *years],
-                   dtype={"indclass": str})
+    df = _read_csv(
+        raw_dir,
+        "bea_gdp",
+        ["vname", "stabbr", "line", "indclass", "indname", *years],
+        dtype={"indclass": str},
+    )
     df = _to_numeric(df, [*years, "line"], f)
     _check_unique(df, ["vname", "stabbr", "line"], f)
-    long = df.melt(id_vars=["vname", "stabbr", "line", "indclass", "indname"], value_vars=years,
-                   var_name="year", value_name="value")
+    long = df.melt(
+        id_vars=["vname", "stabbr", "line", "indclass", "indname"],
+        value_vars=years,
+        var_name="year",
+        value_name="value",
+    )
     long = long.rename(columns={"vname": "measure", "stabbr": "state_abbr"})
     long["year"] = long["year"].astype("int64")
     long["line"] = long["line"].astype("int64")
@@ -348,9 +401,12 @@ def read_cluster_crosswalk(raw_dir: Path | str) -> pd.DataFrame:
     non-standard codes and reports them.
     """
     f = FILES["cluster_crosswalk"]
-    df = _read_csv(raw_dir, "cluster_crosswalk",
-                   ["naics", "traded_local", "cluster", "subcluster", "emsi_specific_nonstandard"],
-                   dtype={"naics": str})
+    df = _read_csv(
+        raw_dir,
+        "cluster_crosswalk",
+        ["naics", "traded_local", "cluster", "subcluster", "emsi_specific_nonstandard"],
+        dtype={"naics": str},
+    )
     flag = df["emsi_specific_nonstandard"].astype(str).str.strip().str.lower()
     if not flag.isin(["true", "false"]).all():
         raise RawDataError(f"{f}: column 'emsi_specific_nonstandard' must be True/False.")
@@ -372,7 +428,9 @@ def read_related_clusters(raw_dir: Path | str) -> pd.DataFrame:
     Returns ``cluster_a``, ``cluster_b`` (names), the relatedness measures ``cr_all``, ``cr_io``,
     ``cr_occ``, ``cr_lc`` where present, and their percentiles (``*_pc``), as in the file.
     """
-    df = _read_csv(raw_dir, "related_clusters", ["cluster_name", "cluster_name_2", "cr_all", "cr_all_pc"])
+    df = _read_csv(
+        raw_dir, "related_clusters", ["cluster_name", "cluster_name_2", "cr_all", "cr_all_pc"]
+    )
     df = df.rename(columns={"cluster_name": "cluster_a", "cluster_name_2": "cluster_b"})
     df["cluster_a"] = df["cluster_a"].astype(str).str.strip()
     df["cluster_b"] = df["cluster_b"].astype(str).str.strip()

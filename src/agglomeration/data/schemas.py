@@ -9,7 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-__all__ = ["COUNTY_SCHEMA", "METRO_CLUSTER_SCHEMA", "STATE_INDUSTRY_SCHEMA", "PanelSchemaError", "validate"]
+__all__ = [
+    "COUNTY_SCHEMA",
+    "METRO_CLUSTER_SCHEMA",
+    "STATE_INDUSTRY_SCHEMA",
+    "PanelSchemaError",
+    "validate",
+]
 
 
 class PanelSchemaError(ValueError):

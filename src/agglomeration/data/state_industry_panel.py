@@ -21,7 +21,12 @@ _VALUES = ["employment", "establishments", "payroll"]
 def _concord(df: pd.DataFrame, keys: list[str], log: DropLog, step: str) -> pd.DataFrame:
     df = df.assign(industry=concord_naics3(df["naics"]))
     pooled = df["industry"].ne(df["naics"])
-    log.add(step, "recoded", "NAICS code pooled into a vintage-consistent industry (concordance)", pooled.sum())
+    log.add(
+        step,
+        "recoded",
+        "NAICS code pooled into a vintage-consistent industry (concordance)",
+        pooled.sum(),
+    )
     return _sum_strict(df, [*keys, "industry"], _VALUES)
 
 
@@ -63,7 +68,9 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
     gaz = readers.read_gazetteer(raw_dir)
 
     sup = st["employment"].eq(0) & st["establishments"].gt(0)
-    log.add("cbp", "missing", "employment 0 with establishments > 0: disclosure suppression", sup.sum())
+    log.add(
+        "cbp", "missing", "employment 0 with establishments > 0: disclosure suppression", sup.sum()
+    )
     st.loc[sup, "employment"] = np.nan
     sup_pay = sup & st["payroll"].eq(0)
     log.add("cbp", "missing", "payroll 0 in a suppressed cell", sup_pay.sum())
@@ -76,17 +83,35 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
     )
     panel = _concord(st, ["state_fips", "year"], log, "cbp")
     n_sup_ind = panel["employment"].isna().sum()
-    log.add("cbp", "missing", "industry employment missing (suppressed cell, or a suppressed part of a pooled industry)", n_sup_ind)
+    log.add(
+        "cbp",
+        "missing",
+        "industry employment missing (suppressed cell, or a suppressed part of a pooled industry)",
+        n_sup_ind,
+    )
 
-    log.add("cbp_us", "missing", "national employment missing in source", us["employment"].isna().sum())
+    log.add(
+        "cbp_us", "missing", "national employment missing in source", us["employment"].isna().sum()
+    )
     nat = _concord(us, ["year"], log, "cbp_us").rename(columns={"employment": "us_employment"})
     nat["us_total"] = nat.groupby("year")["us_employment"].transform("sum")
-    panel = panel.merge(nat[["year", "industry", "us_employment", "us_total"]], on=["year", "industry"],
-                        how="left", validate="many_to_one")
+    panel = panel.merge(
+        nat[["year", "industry", "us_employment", "us_total"]],
+        on=["year", "industry"],
+        how="left",
+        validate="many_to_one",
+    )
     no_nat = panel["us_employment"].isna()
-    log.add("cbp_us", "missing", "no national benchmark for the industry-year (LQ missing)", no_nat.sum())
+    log.add(
+        "cbp_us",
+        "missing",
+        "no national benchmark for the industry-year (LQ missing)",
+        no_nat.sum(),
+    )
     panel["state_employment"] = panel.groupby(["state_fips", "year"])["employment"].transform("sum")
-    panel["lq"] = (panel["employment"] / panel["state_employment"]) / (panel["us_employment"] / panel["us_total"])
+    panel["lq"] = (panel["employment"] / panel["state_employment"]) / (
+        panel["us_employment"] / panel["us_total"]
+    )
 
     # BEA GDP per worker. The deposited file's ``rgdp`` rows must differ from ``gdp`` (real vs
     # nominal); where they coincide the real series is unusable and is reported, not used.
@@ -95,51 +120,110 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
     same = float((both["gdp"] == both["rgdp"]).mean()) if len(both) else 0.0
     if same > 0.99:
         n_real = int(bea["measure"].eq("rgdp").sum())
-        log.add("bea", "missing",
-                f"BEA 'rgdp' rows equal nominal 'gdp' in {same:.2%} of cells (mislabelled in the "
-                "deposited file): real GDP per worker set missing", n_real)
+        log.add(
+            "bea",
+            "missing",
+            f"BEA 'rgdp' rows equal nominal 'gdp' in {same:.2%} of cells (mislabelled in the "
+            "deposited file): real GDP per worker set missing",
+            n_real,
+        )
         bea = bea.loc[bea["measure"].ne("rgdp")]
-    abbr = gaz.assign(state_fips=gaz["fips"].str[:2]).drop_duplicates("state_fips")[["state_fips", "state_abbr"]]
+    abbr = gaz.assign(state_fips=gaz["fips"].str[:2]).drop_duplicates("state_fips")[
+        ["state_fips", "state_abbr"]
+    ]
     panel = panel.merge(abbr, on="state_fips", how="left", validate="many_to_one")
-    current = st.loc[st["year"].eq(st["year"].max())].assign(industry=lambda d: concord_naics3(d["naics"]))
-    codes = current.groupby("industry")["naics"].agg(lambda s: sorted(set(s))).to_dict()
+    current = st.loc[st["year"].eq(st["year"].max())].assign(
+        industry=lambda d: concord_naics3(d["naics"])
+    )
+    codes: dict[str, list[str]] = {
+        str(k): sorted(set(v)) for k, v in current.groupby("industry")["naics"]
+    }
     lines = bea.loc[bea["state_abbr"].eq("US"), ["line", "indclass"]].drop_duplicates()
     bmap = bea_industry_map(lines, codes)
     unmapped = sorted(set(codes) - set(bmap["industry"]))
     if unmapped:
-        log.add("bea", "missing", f"no BEA line maps to industries {', '.join(unmapped)}",
-                panel["industry"].isin(unmapped).sum())
+        log.add(
+            "bea",
+            "missing",
+            f"no BEA line maps to industries {', '.join(unmapped)}",
+            panel["industry"].isin(unmapped).sum(),
+        )
     line_unit = bmap[["bea_unit", "bea_lines"]].drop_duplicates("bea_unit").explode("bea_lines")
     line_unit = line_unit.rename(columns={"bea_lines": "line"}).astype({"line": "int64"})
-    gdp = bea.loc[bea["state_abbr"].ne("US") & bea["year"].between(2001, 2021)].merge(line_unit, on="line")
+    gdp = bea.loc[bea["state_abbr"].ne("US") & bea["year"].between(2001, 2021)].merge(
+        line_unit, on="line"
+    )
     unit_gdp = _sum_strict(gdp, ["measure", "state_abbr", "year", "bea_unit"], ["value"])
-    unit_gdp = unit_gdp.pivot_table(index=["state_abbr", "year", "bea_unit"], columns="measure",
-                                    values="value", dropna=False).reset_index()
+    unit_gdp = unit_gdp.pivot_table(
+        index=["state_abbr", "year", "bea_unit"], columns="measure", values="value", dropna=False
+    ).reset_index()
     unit_gdp = unit_gdp.reindex(columns=["state_abbr", "year", "bea_unit", "gdp", "rgdp"])
-    log.add("bea", "missing", "BEA unit-state-years with suppressed or discontinued GDP (nominal)",
-            unit_gdp["gdp"].isna().sum())
-    panel = panel.merge(bmap[["industry", "bea_unit"]], on="industry", how="left", validate="many_to_one")
-    unit_emp = _sum_strict(panel.dropna(subset=["bea_unit"]), ["state_fips", "year", "bea_unit"], ["employment"])
+    log.add(
+        "bea",
+        "missing",
+        "BEA unit-state-years with suppressed or discontinued GDP (nominal)",
+        unit_gdp["gdp"].isna().sum(),
+    )
+    panel = panel.merge(
+        bmap[["industry", "bea_unit"]], on="industry", how="left", validate="many_to_one"
+    )
+    unit_emp = _sum_strict(
+        panel.dropna(subset=["bea_unit"]), ["state_fips", "year", "bea_unit"], ["employment"]
+    )
     unit_emp = unit_emp.rename(columns={"employment": "bea_unit_employment"})
-    panel = panel.merge(unit_emp, on=["state_fips", "year", "bea_unit"], how="left", validate="many_to_one")
-    panel = panel.merge(unit_gdp, on=["state_abbr", "year", "bea_unit"], how="left", validate="many_to_one")
+    panel = panel.merge(
+        unit_emp, on=["state_fips", "year", "bea_unit"], how="left", validate="many_to_one"
+    )
+    panel = panel.merge(
+        unit_gdp, on=["state_abbr", "year", "bea_unit"], how="left", validate="many_to_one"
+    )
     nonpos = panel["rgdp"].le(0) | panel["gdp"].le(0)
-    log.add("bea", "missing", "BEA GDP zero or negative while CBP reports employment (GDP per worker missing)",
-            nonpos.sum())
+    log.add(
+        "bea",
+        "missing",
+        "BEA GDP zero or negative while CBP reports employment (GDP per worker missing)",
+        nonpos.sum(),
+    )
     panel.loc[nonpos, ["gdp", "rgdp"]] = np.nan
     denom = panel["bea_unit_employment"].where(panel["bea_unit_employment"] > 0)
     panel["gdp_per_worker"] = panel["gdp"] * 1e6 / denom
     panel["rgdp_per_worker"] = panel["rgdp"] * 1e6 / denom
     has_unit = panel["bea_unit"].notna()
-    log.add("bea", "missing", "nominal GDP per worker missing for a mapped industry (BEA or CBP suppression)",
-            (has_unit & panel["gdp_per_worker"].isna()).sum())
+    log.add(
+        "bea",
+        "missing",
+        "nominal GDP per worker missing for a mapped industry (BEA or CBP suppression)",
+        (has_unit & panel["gdp_per_worker"].isna()).sum(),
+    )
     panel = panel.merge(vintage, left_on="industry", right_index=True, how="left")
 
-    cols = ["state_fips", "state_abbr", "industry", "naics_vintage_codes", "year", "employment",
-            "establishments", "payroll", "us_employment", "state_employment", "lq", "bea_unit",
-            "bea_unit_employment", "gdp", "rgdp", "gdp_per_worker", "rgdp_per_worker"]
-    panel = panel[cols].sort_values(["state_fips", "industry", "year"], kind="stable").reset_index(drop=True)
+    cols = [
+        "state_fips",
+        "state_abbr",
+        "industry",
+        "naics_vintage_codes",
+        "year",
+        "employment",
+        "establishments",
+        "payroll",
+        "us_employment",
+        "state_employment",
+        "lq",
+        "bea_unit",
+        "bea_unit_employment",
+        "gdp",
+        "rgdp",
+        "gdp_per_worker",
+        "rgdp_per_worker",
+    ]
+    panel = (
+        panel[cols]
+        .sort_values(["state_fips", "industry", "year"], kind="stable")
+        .reset_index(drop=True)
+    )
     panel = validate(panel, STATE_INDUSTRY_SCHEMA, "state x industry")
-    bmap = bmap.assign(bea_lines=bmap["bea_lines"].map(lambda t: "+".join(map(str, t))),
-                       bea_unit_industries=bmap["bea_unit_industries"].map(" ".join))
+    bmap = bmap.assign(
+        bea_lines=bmap["bea_lines"].map(lambda t: "+".join(map(str, t))),
+        bea_unit_industries=bmap["bea_unit_industries"].map(" ".join),
+    )
     return PanelBuild(panel, log.frame(), checks=bmap)
