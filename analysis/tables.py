@@ -24,13 +24,15 @@ def main() -> None:
     report = pd.read_csv(PANELS / "build_report.csv")
 
     cols = ["employment", "establishments", "pay_per_emp", "density", "land_area_km2", "patents"]
-    summary = make_summary_table(
-        county,
-        cols,
-        {c: c.replace("_", " ") for c in cols},
-        digits=1,
-        notes="County x year panel 2001-2021 (CBP, 2019 Gazetteer, USPTO). N counts non-missing values.",
-    )
+    labels = {
+        "employment": "Employment (March)",
+        "establishments": "Establishments",
+        "pay_per_emp": "Q1 payroll per employee ($)",
+        "density": "Employment per km2 of land",
+        "land_area_km2": "Land area (km2)",
+        "patents": "Utility patents (2001-2015)",
+    }
+    summary = make_summary_table(county, cols, labels, digits=1)
     write_text(TABLES / "summary_county.tex", summary)
 
     base = est.loc[est["spec_name"].eq("county_baseline")]
@@ -60,6 +62,7 @@ def main() -> None:
 
     macros = {
         "BaselineElasticity": format_number(row["estimate"], 3),
+        "BaselineDoublingPct": format_number(100 * (2 ** row["estimate"] - 1), 1),
         "BaselineSE": format_number(row["std_error"], 3),
         "BaselineCIlow": format_number(row["ci_low"], 3),
         "BaselineCIhigh": format_number(row["ci_high"], 3),
