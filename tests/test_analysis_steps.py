@@ -1,0 +1,75 @@
+"""The analysis steps' I/O guarantees: atomic writes, no output from altered raw data, registry."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "analysis"))
+
+import build  # noqa: E402
+import project_paths  # noqa: E402
+import registry  # noqa: E402
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+
+    def boom(p: Path) -> None:
+        p.write_text("half-writ")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        project_paths.atomic_write(target, boom)
+    assert target.read_text() == "old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_build_refuses_altered_raw_data_before_writing(raw_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from agglomeration.data import ChecksumError
+
+    data = tmp_path / "data_raw"
+    data.mkdir()
+    for f in raw_dir.iterdir():
+        if f.suffix == ".csv":
+            shutil.copy(f, data / f.name)
+    shutil.copy(ROOT / "data_raw" / "SHA256SUMS", data / "SHA256SUMS")
+    p = data / "cbp_county_total_2001_2021.csv"
+    p.write_bytes(p.read_bytes().replace(b"9189", b"9190", 1))
+    panels = tmp_path / "bld" / "panels"
+    monkeypatch.setattr(build, "DATA_RAW", data)
+    monkeypatch.setattr(build, "PANELS", panels)
+    with pytest.raises(ChecksumError, match="cbp_county_total_2001_2021.csv"):
+        build.main()
+    assert not panels.exists()
+
+
+def _est(**kw):
+    row = {
+        "spec_id": "abc",
+        "term": "x",
+        "vcov": "iid",
+        "estimate": 0.5,
+        "std_error": 0.1,
+        "ci_low": 0.3,
+        "ci_high": 0.7,
+        "n_obs": 100,
+        "n_clusters": float("nan"),
+    }
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+def test_registry_compare_detects_differences():
+    assert registry.compare(_est(), _est()) == []
+    assert registry.compare(_est(estimate=0.5 + 1e-12), _est()) == []
+    assert any("estimate" in p for p in registry.compare(_est(estimate=0.5001), _est()))
+    assert any("n_obs" in p for p in registry.compare(_est(n_obs=99), _est()))
+    assert any("registry only" in p for p in registry.compare(_est(term="y"), _est()))
