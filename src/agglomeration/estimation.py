@@ -16,6 +16,7 @@ tables::
 
     [spec]
     name = "county_baseline"            # label; not part of the id
+    data = "county"                     # optional: which panel the analysis step loads
     outcome = "log_pay_per_emp"
     regressors = ["log_density"]
     fixed_effects = ["state^year"]      # "a^b" is the interaction of a and b
@@ -213,6 +214,9 @@ class Spec:
         pandas ``DataFrame.query`` string selecting the sample.
     variance : Variance
         Variance estimator.
+    data : str, optional
+        Name of the data set the spec runs on (e.g. ``"county"`` for the county panel); used by
+        the analysis steps to pick the panel, part of :attr:`id`.
     name : str
         Label (not part of :attr:`id`).
     """
@@ -225,6 +229,7 @@ class Spec:
     instruments: tuple[str, ...] = ()
     sample: str | None = None
     variance: Variance = field(default_factory=Variance)
+    data: str | None = None
     name: str = ""
 
     def __post_init__(self) -> None:
