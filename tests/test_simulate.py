@@ -197,12 +197,37 @@ def test_spatial_correlation_decays_as_documented(kernel: str) -> None:
         assert abs(emp - exact) < 4 * se + 2e-3, (kernel, edges[b], emp, exact, se)
         nominal = t.error_correlation(pairs.distance_km[sel]).mean()
         assert abs(exact - nominal) < 0.03, (kernel, edges[b], exact, nominal)
+    # years are independent fields (two per complex FFT): the pooled lag-1 product is 0 up to
+    # its SE sqrt(sum_ij C_ij^2 / (n^2 (T - 1)))
+    lag1 = (e[:, 1:] * e[:, :-1]).mean()
+    assert abs(lag1) < 4 * np.sqrt((cmat**2).sum() / n**2 / (n_t - 1))
     if kernel == "circular":
         # compact support: exactly independent beyond the stated distance
         far = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
         mask = far > t.independence_distance_km
         assert np.all(cmat[mask] == 0.0)
         assert t.independence_distance_km <= r / 0.985 + np.sqrt(2) * t.grid_km + 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel", ["circular", "exponential"])
+def test_error_variance_zscores_calibrated_across_seeds(kernel: str) -> None:
+    # Monte Carlo over 30 seeds: z = (mean e^2 - 1) / SE with SE^2 = 2 sum_ij C_ij^2 / (n^2 T)
+    # (Gaussian fourth moments, independent years). If the field had the documented covariance
+    # the z's are ~N(0, 1): mean within 4/sqrt(30) of 0 and sd within [0.6, 1.5].
+    zs = []
+    n, n_t = 300, 60
+    for seed in range(30):
+        sim = simulate.regional_panel(n, 2, n_t, 1000 + seed, spatial_range_km=300.0,
+                                      spatial_kernel=kernel, rho_serial=0.0, sigma_eps=1.0,
+                                      n_centres=10)
+        e = sim.panel["error"].to_numpy().reshape(n, n_t)
+        idx = np.arange(n)
+        c = sim.truth.exact_error_correlation(idx[:, None], idx[None, :])
+        zs.append(((e**2).mean() - 1) / np.sqrt(2 * (c**2).sum() / n**2 / n_t))
+    z = np.asarray(zs)
+    assert abs(z.mean()) < 4 / np.sqrt(z.size), z
+    assert 0.6 < z.std(ddof=1) < 1.5, z
 
 
 def test_error_correlation_function_values() -> None:
@@ -242,14 +267,17 @@ def test_industries_sum_to_region_employment_and_some_concentrate() -> None:
     assert ind is not None and len(ind) == 500 * 12 * 3
     tot = ind.groupby(["region", "year"])["employment"].sum().to_numpy()
     np.testing.assert_allclose(tot, sim.panel["employment"].to_numpy(), rtol=1e-10)
-    # concentration: regional Herfindahl of each industry's employment (base year)
+    # concentration relative to size: EG raw concentration G_k = sum_r (s_kr - x_r)^2, with
+    # s_kr the region's share of industry k and x_r its share of all employment (base year)
     base = ind[ind["year"] == 2001]
-    share = base["employment"] / base.groupby("industry")["employment"].transform("sum")
-    hhi = (share**2).groupby(base["industry"]).sum().to_numpy()
+    e = base.pivot(index="industry", columns="region", values="employment").to_numpy()
+    s = e / e.sum(1, keepdims=True)
+    x = e.sum(0) / e.sum()
+    g = ((s - x) ** 2).sum(1)
     kappa = sim.truth.industry_localisation
-    assert hhi.max() > 5 * hhi.min()
+    assert g.max() > 5 * g.min()
     # more localised industries are more concentrated (rank correlation)
-    assert stats.spearmanr(kappa, hhi).statistic > 0.5
+    assert stats.spearmanr(kappa, g).statistic > 0.6
     # cluster employment: employment in industries with LQ >= threshold (base year), by hand
     emp_rk = base.pivot(index="region", columns="industry", values="employment").to_numpy()
     lq = (emp_rk / emp_rk.sum(1, keepdims=True)) / (emp_rk.sum(0) / emp_rk.sum())
@@ -370,6 +398,37 @@ def test_plant_acf_timing_moments() -> None:
     assert abs(np.corrcoef(xi, l_[:, :-1].ravel())[0, 1]) < bound
     assert abs(np.corrcoef(xi, k[:, 1:].ravel())[0, 1]) < bound
     assert np.corrcoef(xi, l_[:, 1:].ravel())[0, 1] > 10 * bound
+
+
+def test_plant_acf_second_stage_identifies_elasticities() -> None:
+    # ACF (2015) second stage with the first-stage object Phi = y - eps taken from the truth:
+    # omega(b) = Phi - b0 - b_l l - b_k k, xi(b) = residual of omega_t(b) on (1, omega_{t-1}(b)),
+    # moments E[xi(b) k_t] = E[xi(b) l_{t-1}] = 0. In this DGP they identify (b_l, b_k): solving
+    # them from a poor start returns the truth up to sampling error, and OLS of y on (l, k) is
+    # biased upward for b_l (transmission bias), so the design is informative.
+    from scipy.optimize import least_squares
+
+    n, n_t = 4000, 6
+    sim = simulate.plant_panel(n, n_t, 31)
+    p, t = sim.panel, sim.truth
+    l_ = p["l"].to_numpy().reshape(n, n_t)
+    k = p["k"].to_numpy().reshape(n, n_t)
+    phi = t.beta_0 + t.beta_l * l_ + t.beta_k * k + p["omega"].to_numpy().reshape(n, n_t)
+
+    def moments(b: np.ndarray) -> np.ndarray:
+        om = phi - b[0] * l_ - b[1] * k
+        x = np.column_stack([np.ones(n * (n_t - 1)), om[:, :-1].ravel()])
+        yv = om[:, 1:].ravel()
+        xi = yv - x @ np.linalg.lstsq(x, yv, rcond=None)[0]
+        return np.array([xi @ k[:, 1:].ravel(), xi @ l_[:, :-1].ravel()]) / xi.size
+
+    sol = least_squares(moments, x0=np.array([0.3, 0.6]))
+    assert np.allclose(sol.x, [t.beta_l, t.beta_k], atol=0.03), sol.x
+    ols = np.linalg.lstsq(
+        np.column_stack([np.ones(len(p)), p["l"], p["k"]]), p["y"].to_numpy(), rcond=None
+    )[0]
+    print(f"ACF second stage {sol.x}, OLS (l, k) {ols[1:]}")
+    assert ols[1] > t.beta_l + 0.05
 
 
 def test_plant_exit_unbalanced_and_selected_on_low_productivity() -> None:

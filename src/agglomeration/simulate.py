@@ -73,7 +73,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sfft
 from scipy import sparse
 
-from agglomeration.geo import EARTH_RADIUS_KM, haversine_km, neighbor_pairs
+from agglomeration.geo import EARTH_RADIUS_KM, neighbor_pairs, to_unit_sphere
 
 __all__ = [
     "PlantTruth",
@@ -166,7 +166,8 @@ def _in_open_unit(name: str, value: float, *, allow_zero: bool = True) -> float:
 
 
 def _readonly(a: ArrayLike) -> NDArray[np.float64]:
-    out = np.array(a, dtype=np.float64, copy=True)
+    """Read-only float64 view of ``a`` (no copy when ``a`` already is a float64 array)."""
+    out = np.asarray(a, dtype=np.float64).view()
     out.flags.writeable = False
     return out
 
@@ -317,10 +318,15 @@ def error_correlation(
 
 @dataclass(frozen=True)
 class _GridField:
-    """Circulant-embedding sampler of a stationary Gaussian field at fixed points."""
+    """Circulant-embedding sampler of a stationary Gaussian field at fixed points.
 
-    sqrt_eig: NDArray[np.float64]  # shape (nx, ny//2+1), real
-    shape: tuple[int, int]
+    With ``lambda`` the eigenvalues (2-D DFT) of the embedded covariance and ``W`` a complex
+    array with independent N(0, 1) real and imaginary parts, ``Y = FFT(sqrt(lambda / N) W)`` has
+    real and imaginary parts that are two independent fields with the embedded covariance
+    (Dietrich & Newsam 1997, sec. 2), so one complex FFT yields two years.
+    """
+
+    scaled_sqrt_eig: NDArray[np.float64]  # sqrt(lambda / N), shape (nx, ny)
     node_x: NDArray[np.int64]
     node_y: NDArray[np.int64]
     grid_km: float
@@ -328,16 +334,21 @@ class _GridField:
 
     def draw(self, rng: np.random.Generator, n_fields: int) -> NDArray[np.float64]:
         """Return an array ``(n_fields, n_points)`` of independent fields at the points."""
-        nx, ny = self.shape
+        nx, ny = self.scaled_sqrt_eig.shape
         out = np.empty((n_fields, self.node_x.size))
-        batch = max(1, min(n_fields, (1 << 25) // (nx * ny)))
-        for b0 in range(0, n_fields, batch):
-            b1 = min(n_fields, b0 + batch)
-            z = rng.standard_normal((b1 - b0, nx, ny))
-            fz = sfft.rfft2(z, axes=(-2, -1), workers=-1)
-            fz *= self.sqrt_eig
-            g = sfft.irfft2(fz, s=(nx, ny), axes=(-2, -1), workers=-1)
-            out[b0:b1] = g[:, self.node_x, self.node_y]
+        n_pairs = (n_fields + 1) // 2
+        batch = max(1, min(n_pairs, (1 << 21) // (nx * ny)))
+        for b0 in range(0, n_pairs, batch):
+            b1 = min(n_pairs, b0 + batch)
+            w = rng.standard_normal((b1 - b0, nx, ny, 2)).view(np.complex128)[..., 0]
+            w *= self.scaled_sqrt_eig
+            y = sfft.fft2(w, axes=(-2, -1), workers=-1, overwrite_x=True)
+            vals = y[:, self.node_x, self.node_y]  # (pairs, n_points)
+            for j in range(b1 - b0):
+                f = 2 * (b0 + j)
+                out[f] = vals[j].real
+                if f + 1 < n_fields:
+                    out[f + 1] = vals[j].imag
         return out
 
 
@@ -354,8 +365,8 @@ def _grid_field(
     span_x, span_y = float(np.ptp(x)), float(np.ptp(y))
     # period >= span + pad so that wrap-around never shortens a distance below pad
     pad_x, pad_y = min(pad, span_x + h), min(pad, span_y + h)
-    nx = sfft.next_fast_len(int(np.ceil((span_x + pad_x) / h)) + 2, real=True)
-    ny = sfft.next_fast_len(int(np.ceil((span_y + pad_y) / h)) + 2, real=True)
+    nx = sfft.next_fast_len(int(np.ceil((span_x + pad_x) / h)) + 2)
+    ny = sfft.next_fast_len(int(np.ceil((span_y + pad_y) / h)) + 2)
     if nx * ny > _MAX_GRID_CELLS:
         raise ValueError(
             f"spatial_range_km={r} needs a {nx} x {ny} grid of {h:.3g} km cells to cover the "
@@ -368,17 +379,15 @@ def _grid_field(
     dy = np.minimum(iy, ny - iy) * h
     d = np.hypot(dx[:, None], dy[None, :])
     cov = error_correlation(d, r, spatial_kernel)
-    eig = sfft.rfft2(cov, workers=-1).real
+    eig = sfft.fft2(cov, workers=-1).real
     neg = float(-eig[eig < 0].sum())
     clipped = neg / float(np.abs(eig).sum())
     eig = np.clip(eig, 0.0, None)
-    # unit variance after clipping: variance = mean of the full (Hermitian) spectrum
-    full_mean = (eig[:, 0].sum() + 2.0 * eig[:, 1:].sum()
-                 - (eig[:, -1].sum() if ny % 2 == 0 else 0.0)) / (nx * ny)
-    eig = eig / full_mean
+    # unit variance after clipping: the field variance is the mean eigenvalue
+    eig *= 1.0 / eig.mean()
     node_x = np.rint((x - x.min()) / h).astype(np.int64)
     node_y = np.rint((y - y.min()) / h).astype(np.int64)
-    return _GridField(np.sqrt(eig), (nx, ny), node_x, node_y, h, clipped)
+    return _GridField(np.sqrt(eig / (nx * ny)), node_x, node_y, h, clipped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -524,11 +533,15 @@ def regional_panel(
     Geography: regions lie inside the continental US, a share ``metro_share`` of them scattered
     around ``n_centres`` metro centres (Gaussian spread ``metro_spread_km``), the rest uniform.
     Regions near a centre have more employment and smaller areas, hence high density.
-    Employment: base-year log employment ``log 5000 + 2.5 * proximity + N(0, 0.8)``, then a
-    region-specific trend and random-walk growth shocks (sd ``employment_growth_sd``); rounded to
-    an integer >= 1. Industries: each region's industry composition is fixed over time, with
-    industry ``k`` drawn toward a hub region with localisation ``kappa_k ~ U(0, 4)``, so that
-    high-``kappa`` industries concentrate in few regions (``truth.industry_localisation``).
+    Industries and employment: a base size ``B_r = exp(log 5000 + 2.5 * proximity + N(0, 0.8))``;
+    industry ``k`` (national share ``nat_k ~ Dirichlet(2)``) employs ``B_r * nat_k * m_rk`` in
+    region ``r`` in the base year, with ``log m_rk = kappa_k * (2 exp(-d(r, hub_k) / 250 km) +
+    0.5 z_rk) - c_k``, ``z ~ N(0, 1)``, the hub drawn in proportion to ``B_r`` and ``c_k`` making
+    ``sum_r B_r m_rk = sum_r B_r``. Localisation ``kappa_k ~ U(0, 3)`` is returned as
+    ``truth.industry_localisation``: ``kappa_k = 0`` spreads the industry in proportion to size,
+    large values concentrate it in few regions. A region's employment is the sum over its
+    industries; its industry composition is then fixed while the total follows a region-specific
+    trend and random-walk growth shocks (sd ``employment_growth_sd``), rounded to an integer >= 1.
     Patents: Poisson with a log link in log density and ``log(1 + cluster_employment)``.
 
     Parameters
@@ -637,8 +650,38 @@ def regional_panel(
     log_area = np.log(1600.0) - 0.8 * prox + rng.normal(0.0, 0.5, n)
     area = np.exp(log_area)
 
-    # employment ----------------------------------------------------------------------------
-    log_e0 = np.log(5000.0) + 2.5 * prox + rng.normal(0.0, 0.8, n)
+    # industries: region x industry multipliers, then region employment --------------------
+    # Base employment B_r (metro proximity + noise); industry k's employment in r is
+    # B_r * nat_k * m_rk with log m_rk = kappa_k * (2 exp(-d(r, hub_k) / 250 km) + 0.5 z_rk)
+    # - c_k, c_k such that sum_r B_r m_rk = sum_r B_r (so nat_k is k's national share). An
+    # industry with kappa_k = 0 is spread in proportion to B_r; a large kappa_k concentrates it
+    # around its hub and in a few lucky regions. Region employment is the sum over industries.
+    log_b = np.log(5000.0) + 2.5 * prox + rng.normal(0.0, 0.8, n)
+    nat = rng.dirichlet(np.full(n_ind, 2.0))
+    kappa = rng.uniform(0.0, 3.0, n_ind)
+    bw = np.exp(log_b - log_b.max())  # base weights, scaled for numerical safety
+    hub = rng.choice(n, size=n_ind, p=bw / bw.sum())
+    # great-circle distance to each hub from the unit-vector dot product (one BLAS call)
+    xyz = to_unit_sphere(lat, lon)
+    mult = xyz @ xyz[hub].T
+    del xyz
+    np.clip(mult, -1.0, 1.0, out=mult)
+    np.arccos(mult, out=mult)  # angle in radians
+    mult *= -EARTH_RADIUS_KM / 250.0
+    np.exp(mult, out=mult)
+    mult *= 2.0
+    mult += 0.5 * rng.standard_normal((n, n_ind))
+    mult *= kappa[None, :]
+    mult -= mult.max(axis=0, keepdims=True)
+    np.exp(mult, out=mult)
+    mult *= (bw.sum() / (bw @ mult))[None, :]  # sum_r B_r m_rk = sum_r B_r
+    mult *= nat[None, :]  # nat_k * m_rk
+    comp = mult.sum(axis=1)
+    shares = mult
+    shares /= comp[:, None]  # fixed composition s_rk of region r
+    log_e0 = log_b + np.log(comp)
+
+    # employment over time ----------------------------------------------------------------
     trend = rng.normal(0.01, 0.01, n)
     shocks = rng.normal(0.0, employment_growth_sd, (n, n_t))
     shocks[:, 0] = 0.0
@@ -649,19 +692,11 @@ def regional_panel(
     del log_e
     log_density = np.log(emp / area[:, None])
 
-    # industries: fixed composition shares s_rk ----------------------------------------------
-    nat = rng.dirichlet(np.full(n_ind, 2.0))
-    kappa = rng.uniform(0.0, 4.0, n_ind)
-    hub = rng.choice(n, size=n_ind, p=emp[:, 0] / emp[:, 0].sum())
-    shares = np.empty((n, n_ind))
-    for k in range(n_ind):  # loop over industries, vectorised over regions
-        d_hub = haversine_km(lat, lon, lat[hub[k]], lon[hub[k]])
-        aff = 2.0 * np.exp(-d_hub / 250.0) + 0.5 * rng.standard_normal(n)
-        shares[:, k] = nat[k] * np.exp(kappa[k] * aff)
-    shares /= shares.sum(axis=1, keepdims=True)
+    # cluster employment: industries with base-year location quotient >= threshold ------------
     base = emp[:, 0].astype(np.float64)
-    nat_share = (shares * base[:, None]).sum(axis=0) / base.sum()
-    cluster_share = (shares * (shares / nat_share[None, :] >= lq_thr)).sum(axis=1)
+    nat_share = (base @ shares) / base.sum()
+    lq_cut = lq_thr * nat_share  # s_rk / S_k >= thr  <=>  s_rk >= thr * S_k
+    cluster_share = np.where(shares >= lq_cut[None, :], shares, 0.0).sum(axis=1)
     cluster_emp = emp * cluster_share[:, None]
     log_cluster = np.log1p(cluster_emp)
 
