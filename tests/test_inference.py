@@ -270,3 +270,30 @@ def test_bad_kernel_and_shapes():
         conley_meat(np.ones((3, 1)), nb)
     with pytest.raises(ValueError, match="serial_lags > 0 needs the time"):
         conley_meat(np.ones((2, 1)), nb, serial_lags=1)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_banded_parallel_search_finds_the_same_pairs(workers):
+    # 30,000 points (above the 20,000 threshold for banding), clustered so that many pairs
+    # straddle band boundaries; pairs compared as sets of (min, max) location ids.
+    rng = np.random.default_rng(3)
+    n = 30_000
+    lat = np.r_[rng.uniform(25, 49, n // 2), 37 + rng.normal(0, 1.0, n // 2)]
+    lon = np.r_[rng.uniform(-124, -67, n // 2), -95 + rng.normal(0, 1.0, n // 2)]
+    one = spatial_neighbors(lat, lon, 40.0)
+    many = spatial_neighbors(lat, lon, 40.0, workers=workers)
+    np.testing.assert_array_equal(one.location, many.location)
+
+    def key(nb):
+        a, b = np.minimum(nb.i, nb.j), np.maximum(nb.i, nb.j)
+        o = np.lexsort((b, a))
+        return a[o], b[o], nb.distance_km[o]
+
+    a1, b1, d1 = key(one)
+    a2, b2, d2 = key(many)
+    assert one.n_pairs > 100_000
+    np.testing.assert_array_equal(a1, a2)
+    np.testing.assert_array_equal(b1, b2)
+    np.testing.assert_allclose(d1, d2, rtol=1e-12)
+    s = rng.normal(size=(n, 2))
+    np.testing.assert_allclose(conley_meat(s, one), conley_meat(s, many), rtol=1e-12)

@@ -39,24 +39,25 @@ Scores and bread, for the models of :mod:`agglomeration.estimation`:
 
 Computation never forms an n x n matrix. The unique locations are found once, their neighbour
 pairs within the cutoff are found once with :func:`agglomeration.geo.neighbor_pairs` (a KD-tree
-on the unit sphere), and the scores are summed by (period, location). The spatial part is then
-:math:`\sum_t G_t' (I + W + W') G_t` with :math:`G_t` the location-by-k matrix of summed scores
-in period ``t`` and :math:`W` the sparse upper-triangular kernel matrix of the pairs, evaluated
-with one sparse-times-dense product per block of periods, so the cost grows with
-``n_pairs x n_periods x k`` and the memory with ``n_pairs + n_locations x k`` per period block.
+on the unit sphere; optionally in parallel latitude bands), and the scores are summed by (period,
+location). The spatial part is then :math:`\sum_t G_t' (I + W + W') G_t` with :math:`G_t` the
+location-by-k matrix of summed scores in period ``t`` and :math:`W` the upper-triangular kernel
+matrix of the pairs, applied as a gather over the pairs and a ``bincount`` per score column and
+period; the cost grows with ``n_pairs x n_periods x k`` and the memory with
+``n_pairs + n_locations x n_periods x k`` (periods are processed in blocks).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from agglomeration.geo import check_coordinates, neighbor_pairs
+from agglomeration.geo import EARTH_RADIUS_KM, check_coordinates, neighbor_pairs
 
 __all__ = [
     "Kernel",
@@ -148,7 +149,9 @@ def _check_cutoff(cutoff_km: Any) -> float:
     return c
 
 
-def spatial_neighbors(lat: ArrayLike, lon: ArrayLike, cutoff_km: float) -> SpatialNeighbors:
+def spatial_neighbors(
+    lat: ArrayLike, lon: ArrayLike, cutoff_km: float, *, workers: int = 1
+) -> SpatialNeighbors:
     """Find the unique locations of a sample and every pair of them within a cutoff.
 
     Observations that share a (lat, lon) point share a location, so in a panel the search runs
@@ -160,6 +163,13 @@ def spatial_neighbors(lat: ArrayLike, lon: ArrayLike, cutoff_km: float) -> Spati
         Coordinates of every observation in decimal degrees.
     cutoff_km : float
         Great-circle cutoff in km, strictly positive.
+    workers : int
+        Number of threads for the search. With ``workers > 1`` the locations are split into
+        latitude bands of whole grid rows, and :func:`agglomeration.geo.neighbor_pairs` runs on
+        each band extended by the next grid row (which holds every point within the cutoff of
+        the band, since a great-circle distance is at least ``R |Δlat|``); a pair is kept by the
+        band that holds its first point, so each pair is found once. The pairs are the same
+        for any ``workers``, in a different order (sums over them agree to rounding).
 
     Returns
     -------
@@ -190,14 +200,60 @@ def spatial_neighbors(lat: ArrayLike, lon: ArrayLike, cutoff_km: float) -> Spati
     location = np.empty(la.size, dtype=np.int64)
     location[order] = loc_sorted
     first = np.flatnonzero(new)
-    pairs = neighbor_pairs(la_s[first], lo_s[first], c)
+    pi, pj, dist = _banded_pairs(la_s[first], lo_s[first], cy[order][first], c, cell_deg, workers)
     return SpatialNeighbors(
         location=location,
         n_locations=int(first.size),
-        i=pairs.i,
-        j=pairs.j,
-        distance_km=pairs.distance_km,
+        i=pi,
+        j=pj,
+        distance_km=dist,
         cutoff_km=c,
+    )
+
+
+def _banded_pairs(
+    la: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    row: NDArray[np.int64],
+    cutoff: float,
+    cell_deg: float,
+    workers: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Neighbour pairs of points sorted by grid row, searched in ``workers`` latitude bands."""
+    n = la.size
+    margin_deg = np.degrees(cutoff / EARTH_RADIUS_KM)
+    if int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}.")
+    row_starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    if workers == 1 or n < 20_000 or margin_deg >= cell_deg or row_starts.size < 2 * workers:
+        p = neighbor_pairs(la, lo, cutoff)
+        return p.i, p.j, p.distance_km
+    # Band boundaries at grid-row starts near equal shares of points.
+    targets = np.arange(1, workers) * n / workers
+    cuts = np.unique(row_starts[np.searchsorted(row_starts, targets)])
+    bounds = np.r_[0, cuts[(cuts > 0) & (cuts < n)], n]
+    jobs = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        # extend by the next grid row: every point within the cutoff of the band lies in it
+        nxt = np.searchsorted(row_starts, b, side="right")
+        ext = int(row_starts[nxt]) if nxt < row_starts.size else n
+        jobs.append((int(a), int(b), ext))
+
+    def run(
+        job: tuple[int, int, int],
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        a, b, ext = job
+        p = neighbor_pairs(la[a:ext], lo[a:ext], cutoff)
+        core = b - a
+        keep = (p.i < core) | (p.j < core)
+        return p.i[keep] + a, p.j[keep] + a, p.distance_km[keep]
+
+    with ThreadPoolExecutor(max_workers=int(workers)) as pool:
+        parts = list(pool.map(run, jobs))
+    return (
+        np.concatenate([q[0] for q in parts]),
+        np.concatenate([q[1] for q in parts]),
+        np.concatenate([q[2] for q in parts]).astype(np.float64),
     )
 
 
@@ -240,9 +296,16 @@ def _spatial_meat(
     n_locations: int,
     period: NDArray[np.int64],
     n_periods: int,
-    w_upper: sp.csr_matrix,
+    pi: NDArray[np.int64],
+    pj: NDArray[np.int64],
+    w: NDArray[np.float64] | None,
 ) -> NDArray[np.float64]:
-    """Sum over periods of ``G_t' (I + W + W') G_t`` without forming an n x n matrix."""
+    """Sum over periods of ``G_t' (I + W + W') G_t`` without forming an n x n matrix.
+
+    ``W`` has the kernel weight ``w`` at ``(pi, pj)`` for each unordered pair (``None``: all 1).
+    ``U_t = W G_t`` is accumulated column by column with a gather over ``pj`` and a
+    ``bincount`` over ``pi``, so the work is ``O(n_pairs)`` per column and period.
+    """
     k = s.shape[1]
     meat = np.zeros((k, k))
     block = max(1, _BLOCK_ELEMENTS // max(1, n_locations * k))
@@ -255,14 +318,20 @@ def _spatial_meat(
             continue
         rows = order[lo:hi]
         t_block = min(block, n_periods - b0)
-        # G: locations x (periods in block * k), column t*k + c = score c summed in period t.
-        key = location[rows] * t_block + (period[rows] - b0)
-        g = _sum_by(key, n_locations * t_block, s[rows]).reshape(n_locations, t_block * k)
-        u = w_upper @ g
-        g3 = g.reshape(n_locations, t_block, k)
-        u3 = np.asarray(u).reshape(n_locations, t_block, k)
-        gu = np.einsum("ltk,ltm->km", g3, u3)
-        meat += np.einsum("ltk,ltm->km", g3, g3) + gu + gu.T
+        # G: (periods in block * k) x locations; row t*k + c = score c summed in period t.
+        key = (period[rows] - b0) * n_locations + location[rows]
+        g = np.empty((t_block * k, n_locations))
+        for c in range(k):
+            sums = np.bincount(key, weights=s[rows, c], minlength=n_locations * t_block)
+            g[c::k] = sums.reshape(t_block, n_locations)
+        u = np.empty_like(g)
+        for r in range(g.shape[0]):
+            vals = g[r][pj] if w is None else g[r][pj] * w
+            u[r] = np.bincount(pi, weights=vals, minlength=n_locations)
+        g3 = g.reshape(t_block, k, n_locations)
+        u3 = u.reshape(t_block, k, n_locations)
+        gu = np.einsum("tkl,tml->km", g3, u3)
+        meat += np.einsum("tkl,tml->km", g3, g3) + gu + gu.T
     return meat
 
 
@@ -360,12 +429,14 @@ def conley_meat(
     else:
         period, n_periods = _codes(time, "time", n)
     w = neighbors.kernel_weights(kernel, cutoff_km)
-    keep = w != 0
-    nl = neighbors.n_locations
-    w_upper = sp.csr_matrix(
-        (w[keep], (neighbors.i[keep], neighbors.j[keep])), shape=(nl, nl), dtype=np.float64
+    pi, pj = neighbors.i, neighbors.j
+    if not w.all():
+        keep = w != 0
+        pi, pj, w = pi[keep], pj[keep], w[keep]
+    w_or_none = None if kernel == "uniform" else w
+    meat = _spatial_meat(
+        s, neighbors.location, neighbors.n_locations, period, n_periods, pi, pj, w_or_none
     )
-    meat = _spatial_meat(s, neighbors.location, nl, period, n_periods, w_upper)
     if serial_lags:
         assert time is not None
         meat += _serial_meat(s, neighbors.location if unit is None else unit, time, serial_lags)
