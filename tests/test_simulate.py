@@ -122,6 +122,24 @@ def test_beta_density_recovered_with_true_fixed_effects() -> None:
     np.testing.assert_allclose(ystar - t.beta_density * x, p["error"], atol=1e-10)
 
 
+@pytest.mark.slow
+def test_beta_density_sampling_variance_matches_exact_covariance() -> None:
+    # Monte Carlo over 40 seeds: z = (beta_hat - beta) / sqrt(x' Sigma x) * x'x must be ~N(0, 1)
+    # if the error has the documented spatial x serial covariance (a wrong range or rho would
+    # scale the sd of z away from 1).
+    zs = []
+    for seed in range(40):
+        sim = simulate.regional_panel(150, 2, 6, 500 + seed, spatial_range_km=250.0,
+                                      rho_serial=0.7, sigma_eps=0.3, n_centres=5)
+        p = sim.panel
+        x = p["log_density"].to_numpy() - p["log_density"].mean()
+        e = p["error"].to_numpy()
+        zs.append((x @ e) / np.sqrt(x @ _exact_error_cov(sim) @ x))
+    z = np.asarray(zs)
+    assert abs(z.mean()) < 4 / np.sqrt(z.size), z
+    assert 0.65 < z.std(ddof=1) < 1.4, z
+
+
 def test_beta_density_and_spillover_recovered_with_dummies() -> None:
     # Region and year dummies (within transformation) instead of the true effects; identification
     # comes from within-region changes in density. SE from the exact error covariance.
@@ -206,7 +224,7 @@ def test_spatial_correlation_decays_as_documented(kernel: str) -> None:
         far = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
         mask = far > t.independence_distance_km
         assert np.all(cmat[mask] == 0.0)
-        assert t.independence_distance_km <= r / 0.985 + np.sqrt(2) * t.grid_km + 1e-9
+        assert t.independence_distance_km <= (r + np.sqrt(2) * t.grid_km) / 0.985 + 1e-9
 
 
 @pytest.mark.slow

@@ -35,8 +35,8 @@ fields on the plane with correlation function ``C``:
   discs of diameter ``R = spatial_range_km`` whose centres are ``d`` apart,
   ``C(d) = (2/pi) * (acos(d/R) - (d/R) * sqrt(1 - (d/R)**2))`` for ``d < R`` and exactly 0 for
   ``d >= R`` (Matérn 1986; Chilès & Delfiner 2012, sec. 2.5). Compact support: errors of regions
-  farther apart than ``truth.independence_distance_km`` (``R`` plus the discretisation slack
-  below) are independent, which suits Conley (1999) standard errors with a uniform or Bartlett
+  farther apart (great-circle) than ``truth.independence_distance_km`` ``= (R + sqrt(2) *
+  grid_km) / 0.985`` (``R`` plus the discretisation slack below) are exactly independent, which suits Conley (1999) standard errors with a uniform or Bartlett
   kernel and a cutoff at or beyond that distance.
 - ``spatial_range_km=0``: no spatial correlation (``C(d) = 1[d = 0]``).
 
@@ -44,10 +44,13 @@ The fields are drawn exactly (circulant embedding, Dietrich & Newsam 1997; Wood 
 square grid of ``truth.grid_km`` (default ``range / 16``) in the spherical Albers equal-area conic
 projection of the continental US (standard parallels 29.5N and 45.5N, central meridian 96W), and
 each region takes the value of its nearest grid node. Two consequences, stated so that tests can
-allow for them: (i) distances are planar in the projection, within about 1.5 per cent of the
-great-circle distance for points in the continental US; (ii) snapping to the grid moves each
+allow for them: (i) distances are planar in the projection, within 1.5 per cent of the
+great-circle distance for points in the continental US (the projection's scale factors lie in
+[0.985, 1.015] between 24.5N and 49.5N); (ii) snapping to the grid moves each
 pairwise distance by at most ``sqrt(2) * grid_km``, and two regions in the same grid cell get the
-same field value. No dense ``n x n`` matrix is formed; the cost per year is one FFT of the grid.
+same field value. ``truth.exact_error_correlation(i, j)`` gives the correlation the simulation
+actually realises (``C`` at the snapped planar distance), for tests that need it exactly. No dense
+``n x n`` matrix is formed; the cost is one complex FFT of the grid per two years.
 
 References
 ----------
@@ -163,6 +166,13 @@ def _in_open_unit(name: str, value: float, *, allow_zero: bool = True) -> float:
         rng_txt = "[0, 1)" if allow_zero else "(0, 1)"
         raise ValueError(f"{name} must lie in {rng_txt}, got {value!r}.")
     return v
+
+
+def _readonly_int(a: ArrayLike) -> NDArray[np.int64]:
+    """Read-only int64 view of ``a``."""
+    out = np.asarray(a, dtype=np.int64).view()
+    out.flags.writeable = False
+    return out
 
 
 def _readonly(a: ArrayLike) -> NDArray[np.float64]:
@@ -380,7 +390,7 @@ def _grid_field(
     d = np.hypot(dx[:, None], dy[None, :])
     cov = error_correlation(d, r, spatial_kernel)
     eig = sfft.fft2(cov, workers=-1).real
-    neg = float(-eig[eig < 0].sum())
+    neg = float(np.abs(eig[eig < 0]).sum())
     clipped = neg / float(np.abs(eig).sum())
     eig = np.clip(eig, 0.0, None)
     # unit variance after clipping: the field variance is the mean eigenvalue
@@ -407,6 +417,30 @@ class RegionTruth:
     and patents are ``Poisson(exp(patent_intercept + patent_beta_density * log_density_it
     + patent_beta_cluster * log_cluster_employment_it))`` independently given the covariates.
     ``error`` has the covariance stated in the module docstring.
+
+    Attributes
+    ----------
+    region_fe, year_fe : numpy.ndarray
+        True fixed effects (read-only), indexed by region code and by ``year - first_year``.
+    sigma_eps, rho_serial, spatial_range_km, spatial_kernel : float, float, float, str
+        ``Cov(e_it, e_js) = sigma_eps**2 rho_serial**|t-s| C(d_ij)``, ``C`` from
+        :func:`error_correlation`.
+    grid_km : float
+        Step of the grid the field was drawn on (0 when ``spatial_range_km = 0``).
+    independence_distance_km : float
+        Great-circle distance beyond which errors of two regions are exactly independent
+        (circular kernel: ``(R + sqrt(2) grid_km) / 0.985``; exponential: ``inf``; no spatial
+        correlation: 0).
+    embedding_clipped_share : float
+        Share of the absolute eigenvalue mass of the circulant embedding that was negative and
+        set to 0 (0 for the circular kernel, whose embedding is exact; 0 or negligible for the
+        exponential with the default padding of 6 ranges).
+    industry_localisation, industry_national_share, industry_hub : numpy.ndarray
+        ``kappa_k``, ``nat_k`` and the hub region of each industry.
+    industry_shares : numpy.ndarray
+        ``(n_regions, n_industries)`` fixed industry composition of each region.
+    grid_node_xy_km : numpy.ndarray
+        ``(n_regions, 2)`` planar position of the grid node each region was snapped to.
     """
 
     n_regions: int
@@ -430,7 +464,14 @@ class RegionTruth:
     patent_beta_density: float
     patent_beta_cluster: float
     cluster_lq_threshold: float
+    sigma_region_fe: float
+    region_fe_density_loading: float
+    sigma_year_fe: float
+    year_trend: float
+    employment_growth_sd: float
     industry_localisation: NDArray[np.float64]
+    industry_national_share: NDArray[np.float64]
+    industry_hub: NDArray[np.int64]
     industry_shares: NDArray[np.float64] = field(repr=False)
     grid_node_xy_km: NDArray[np.float64] = field(repr=False)
 
@@ -727,8 +768,9 @@ def regional_panel(
     if r_km == 0:
         indep = 0.0
     elif spatial_kernel == "circular":
-        # projection stretches distances by at most ~1.5%; snapping adds up to sqrt(2) * h
-        indep = r_km / 0.985 + math.sqrt(2.0) * grid_km
+        # node distance >= projected - sqrt(2) h >= 0.985 d - sqrt(2) h (Albers scale factors
+        # lie in [0.9853, 1.0149] for 24.5-49.5N), so d >= (R + sqrt(2) h) / 0.985 => C = 0
+        indep = (r_km + math.sqrt(2.0) * grid_km) / 0.985
     else:
         indep = math.inf
 
@@ -816,7 +858,14 @@ def regional_panel(
         patent_beta_density=float(patent_beta_density),
         patent_beta_cluster=float(patent_beta_cluster),
         cluster_lq_threshold=lq_thr,
+        sigma_region_fe=float(sigma_region_fe),
+        region_fe_density_loading=float(region_fe_density_loading),
+        sigma_year_fe=float(sigma_year_fe),
+        year_trend=float(year_trend),
+        employment_growth_sd=float(employment_growth_sd),
         industry_localisation=_readonly(kappa),
+        industry_national_share=_readonly(nat),
+        industry_hub=_readonly_int(hub),
         industry_shares=_readonly(shares),
         grid_node_xy_km=_readonly(node_xy),
     )
