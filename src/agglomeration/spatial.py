@@ -18,6 +18,7 @@ Halleck Vega & Elhorst 2015): for units ``i != j`` at great-circle distance ``d_
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -108,13 +109,36 @@ def _check_ids(ids: ArrayLike | None, n: int) -> pd.Index | None:
 
 def _symmetric_csr(n: int, i: NDArray[np.int64], j: NDArray[np.int64],
                    w: NDArray[np.float64]) -> sparse.csr_array:
-    """CSR matrix with ``w`` at (i, j) and (j, i); O(nnz) counting-sort conversion."""
-    itype = np.int32 if n < 2**31 - 1 and 2 * i.size < 2**31 - 1 else np.int64
-    rows = np.concatenate([i.astype(itype), j.astype(itype)])
-    cols = np.concatenate([j.astype(itype), i.astype(itype)])
-    data = np.concatenate([w, w])
-    m = sparse.coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
-    m.sort_indices()
+    """Canonical CSR matrix with ``w`` at (i, j) and (j, i) for unique pairs ``i != j``.
+
+    For uniform weights (distance bands) the directed links are encoded as int64 keys
+    ``row << 32 | col`` and sorted in place once: rows become contiguous with sorted columns,
+    and the columns are the low 32 bits of the keys. This is cache-friendly and about twice as
+    fast as scipy's COO -> CSR scatter at 50M links, with memory of a few arrays of length
+    ``2 * n_pairs``. Other weights go through scipy's COO -> CSR conversion.
+    """
+    uniform = w.size == 0 or bool(np.all(w == w[0]))
+    if not uniform or n >= 2**31 - 1 or 2 * i.size >= 2**31 - 1:
+        itype = np.int32 if n < 2**31 - 1 and 2 * i.size < 2**31 - 1 else np.int64
+        rows = np.concatenate([i.astype(itype), j.astype(itype)])
+        cols = np.concatenate([j.astype(itype), i.astype(itype)])
+        m = sparse.coo_array((np.concatenate([w, w]), (rows, cols)), shape=(n, n)).tocsr()
+        m.sort_indices()
+        return m
+    i32, j32 = i.astype(np.int32), j.astype(np.int32)
+    key = np.concatenate([(i32.astype(np.int64) << 32) | j32, (j32.astype(np.int64) << 32) | i32])
+    del i32, j32
+    key.sort()
+    low = 0 if sys.byteorder == "little" else 1
+    indices = key.view(np.int32)[low::2].copy()
+    del key
+    counts = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=indptr[1:])
+    data = np.full(indices.size, w[0] if w.size else 1.0)
+    m = sparse.csr_array((data, indices, indptr), shape=(n, n))
+    m.has_sorted_indices = True
+    m.has_canonical_format = True
     return m
 
 

@@ -28,6 +28,7 @@ into NaN first (and counts them) so that the rule applies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -146,12 +147,12 @@ class Coded:
     def n_t(self) -> int:
         return 1 if self.times is None else len(self.times)
 
-    @property
+    @cached_property
     def rt(self) -> NDArray[np.intp]:
         """Region-period code ``t * n_r + r``."""
         return self.t * self.n_r + self.r
 
-    @property
+    @cached_property
     def it(self) -> NDArray[np.intp]:
         """Industry-period code ``t * n_i + i``."""
         return self.t * self.n_i + self.i
@@ -243,6 +244,8 @@ def fully_observed(c: Coded, key: NDArray[np.intp], n: int) -> NDArray[np.bool_]
     were dropped gets NaN outputs (and the dropped cells are counted in ``n_missing``).
     """
     rows = np.bincount(key, minlength=n)
+    if c.observed.all():
+        return np.asarray(rows > 0)
     n_dropped = np.bincount(key, weights=(~c.observed).astype(np.float64), minlength=n)
     return np.asarray((rows > 0) & (n_dropped == 0))
 

@@ -506,9 +506,12 @@ def krugman_specialisation(
     si = _national_shares(c, benchmark=benchmark, industry=industry, value=value, time=time)
     with np.errstate(invalid="ignore", divide="ignore"):
         sir = c.v / er[c.rt]
-    obs = c.observed.astype(np.float64)
-    s_nat = si[c.it] * obs
-    k = c.sum_by(c.rt, n, np.abs(sir - si[c.it]) * obs) + 1.0 - c.sum_by(c.rt, n, s_nat)
+    s_nat = si[c.it]
+    dev = np.abs(sir - s_nat)
+    if not c.observed.all():
+        dev[~c.observed] = 0.0
+        s_nat[~c.observed] = 0.0
+    k = c.sum_by(c.rt, n, dev) + 1.0 - c.sum_by(c.rt, n, s_nat)
     present = np.bincount(c.rt, minlength=n) > 0
     out = _group_keys(c, c.n_r, region=region, industry=None, time=time)
     out["krugman"] = np.where(er > 0, k, np.nan)
