@@ -440,3 +440,16 @@ def test_project_spec_files_load():
         pytest.skip("no spec files yet")
     for spec in load_specs(folder):
         assert len(spec.id) == 12 and int(spec.id, 16) >= 0
+
+
+def test_iv_conley_tiny_cutoff_equals_hetero():
+    # IV meat is mapped through X'Z (Z'Z)^-1 as for pyfixest's own variances, so a cutoff below
+    # the smallest distance reproduces its heteroskedasticity-robust IV variance.
+    df = small_panel()
+    df["w"] = df.z + 0.5 * df.x + np.random.default_rng(1).normal(size=len(df))
+    base = Spec("y", ("x",), ("g",), estimator="iv", endogenous=("w",), instruments=("z",))
+    het = estimate(base.with_variance(Variance("hetero")), df)
+    tiny = estimate(base.with_variance(Variance("conley", cutoff_km=1.0, time="t")), df)
+    np.testing.assert_allclose(tiny.vcov.to_numpy(), het.vcov.to_numpy(), rtol=1e-12)
+    wide = estimate(base.with_variance(Variance("conley", cutoff_km=300.0, time="t")), df)
+    assert not np.allclose(wide.vcov.to_numpy(), het.vcov.to_numpy(), rtol=1e-3)

@@ -1,0 +1,37 @@
+"""Coverage of Conley intervals on simulated spatially correlated data (slow: about 5-10 min)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "analysis" / "montecarlo_conley.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("montecarlo_conley", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.slow
+def test_conley_covers_and_iid_cluster_undercover():
+    # 500 replications of the design in analysis/montecarlo_conley.py (truth: beta = 0.04).
+    # Monte Carlo standard error of a 95% coverage rate: sqrt(.95 * .05 / 500) = 0.0097, so
+    # the issue's band 93-97% is about +-2 MC standard errors around the nominal rate.
+    mc = load_script()
+    table = mc.summarise(mc.replications(500, seed=12345)).set_index("variance")
+    conley = [v for v in table.index if v.startswith("conley") and "uniform" in v]
+    assert len(conley) == 2
+    for v in conley:
+        assert 0.93 <= table.loc[v, "coverage"] <= 0.97, table.loc[v].to_dict()
+    for v in ("iid", "hetero (HC1)", "cluster(region)"):
+        # undercoverage: at least 5 points below nominal (observed in the design: ~65%)
+        assert table.loc[v, "coverage"] < 0.90, table.loc[v].to_dict()
+    # the estimator itself is unbiased: mean within 4 MC standard errors of the truth
+    est = table.iloc[0]
+    assert abs(est.mean_estimate - est.truth) < 4 * est.sd_estimate / 500**0.5
