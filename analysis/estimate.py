@@ -1,69 +1,59 @@
 """Step `estimate`: run every specification in analysis/specs/ on the built panels.
 
-Reads: analysis/specs/*.toml, bld/panels/*.parquet.
-Produces: bld/estimates/estimates.csv (one row per spec x term, with the spec id).
+Reads: analysis/specs/*.toml, bld/panels/<spec.data>.parquet.
+Produces: bld/estimates/estimates.csv (one row per spec x term; the spec id hashes the whole
+specification, variance included), bld/estimates/baseline_variances.csv (the county baseline's
+key term under every standard variance estimator: iid, robust, cluster county, cluster state,
+two-way county and year, Driscoll-Kraay, Conley at 50/100/250/500 km within year, and the same with serial correlation within county) and
+bld/estimates/dropped.csv (rows each estimation removed, and why).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tomllib
-
-import numpy as np
 import pandas as pd
-import pyfixest as pf
 
+from agglomeration.estimation import (
+    Variance,
+    compare_variances,
+    estimate,
+    load_specs,
+    standard_variances,
+)
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
 
-
-def spec_id(spec: dict) -> str:
-    canon = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canon.encode()).hexdigest()[:12]
-
-
-def run(spec: dict) -> pd.DataFrame:
-    data = pd.read_parquet(PANELS / f"{spec['data']}.parquet")
-    fe = "+".join(spec.get("fixed_effects", [])) or "0"
-    fml = f"{spec['outcome']} ~ {' + '.join(spec['regressors'])} | {fe}"
-    var = spec["variance"]
-    vcov = {"CRV1": "+".join(var["cluster"])} if var["type"] == "cluster" else var["type"]
-    fit = pf.feols(fml, data=data, vcov=vcov)
-    tidy = fit.tidy().reset_index().rename(columns={"Coefficient": "term"})
-    n_clusters = (
-        int(data.dropna(subset=[spec["outcome"], *spec["regressors"]])[var["cluster"][0]].nunique())
-        if var["type"] == "cluster"
-        else np.nan
-    )
-    return pd.DataFrame(
-        {
-            "spec_id": spec_id(spec),
-            "spec_name": spec["name"],
-            "term": tidy["term"],
-            "estimate": tidy["Estimate"],
-            "std_error": tidy["Std. Error"],
-            "t_value": tidy["t value"],
-            "p_value": tidy["Pr(>|t|)"],
-            "ci_low": tidy["2.5%"],
-            "ci_high": tidy["97.5%"],
-            "n_obs": int(fit._N),
-            "n_clusters": n_clusters,
-            "fixed_effects": fe,
-            "vcov": f"cluster({'+'.join(var['cluster'])})"
-            if var["type"] == "cluster"
-            else var["type"],
-        }
-    )
+BASELINE = "county_baseline"
+CUTOFFS_KM = (50.0, 100.0, 250.0, 500.0)
+SERIAL_LAGS = 20  # every pair of years of a county (2001-2021), Bartlett-weighted (Hsiang 2010)
 
 
 def main() -> None:
-    frames = []
-    for path in sorted(SPECS.glob("*.toml")):
-        spec = tomllib.loads(path.read_text())["spec"]
-        frames.append(run(spec))
-    out = pd.concat(frames, ignore_index=True)
+    specs = [s for path in sorted(SPECS.glob("*.toml")) for s in load_specs(path)]
+    panels: dict[str, pd.DataFrame] = {}
+    tables, dropped = [], []
+    for spec in specs:
+        if spec.data not in panels:
+            panels[spec.data] = pd.read_parquet(PANELS / f"{spec.data}.parquet")
+        res = estimate(spec, panels[spec.data])
+        tables.append(res.table)
+        dropped.append(res.dropped.assign(spec_id=spec.id, spec_name=spec.name))
+    base = next(s for s in specs if s.name == BASELINE)
+    variances = standard_variances(
+        unit="fips", group="state_fips", time="year", cutoffs_km=CUTOFFS_KM
+    )
+    # Conley within year plus serial correlation within county, as in Hsiang (2010)
+    variances += [
+        Variance("conley", cutoff_km=c, time="year", unit="fips", lags=SERIAL_LAGS)
+        for c in CUTOFFS_KM
+    ]
+    cv = compare_variances(base, panels[base.data], variances, term="log_density")
+    # the baseline's own variance is already in `tables`; add the others to the registry
+    extra = cv.loc[~cv["spec_id"].isin(pd.concat(tables)["spec_id"])].drop(columns="dropped")
+    out = pd.concat([*tables, extra], ignore_index=True)
     write_csv(ESTIMATES / "estimates.csv", out)
-    print(out.to_string(index=False))
+    write_csv(ESTIMATES / "baseline_variances.csv", cv)
+    write_csv(ESTIMATES / "dropped.csv", pd.concat(dropped, ignore_index=True))
+    with pd.option_context("display.width", 200):
+        print(out[["spec_id", "spec_name", "term", "estimate", "std_error", "n_obs", "variance"]])
 
 
 if __name__ == "__main__":

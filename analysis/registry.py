@@ -17,7 +17,7 @@ from project_paths import ESTIMATES, RESULTS, write_csv
 
 ATOL = 1e-8
 RTOL = 1e-6
-KEYS = ["spec_id", "term", "vcov"]
+KEYS = ["spec_id", "term", "variance"]
 NUMERIC = ["estimate", "std_error", "ci_low", "ci_high"]
 EXACT = ["n_obs", "n_clusters"]
 
@@ -27,21 +27,21 @@ def compare(new: pd.DataFrame, ref: pd.DataFrame) -> list[str]:
     merged = ref.merge(new, on=KEYS, how="outer", suffixes=("_ref", "_new"), indicator=True)
     for _, r in merged.loc[merged["_merge"] != "both"].iterrows():
         where = "registry only" if r["_merge"] == "left_only" else "recomputed only"
-        problems.append(f"{r['spec_id']} {r['term']} {r['vcov']}: {where}")
+        problems.append(f"{r['spec_id']} {r['term']} {r['variance']}: {where}")
     both = merged.loc[merged["_merge"] == "both"]
     for col in NUMERIC:
         a, b = both[f"{col}_new"].to_numpy(float), both[f"{col}_ref"].to_numpy(float)
         bad = ~(np.isclose(a, b, atol=ATOL, rtol=RTOL) | (np.isnan(a) & np.isnan(b)))
         for (_, r), x, y in zip(both.loc[bad].iterrows(), a[bad], b[bad], strict=True):
             problems.append(
-                f"{r['spec_id']} {r['term']} {r['vcov']}: {col} {x:.10g} != registry {y:.10g}"
+                f"{r['spec_id']} {r['term']} {r['variance']}: {col} {x:.10g} != registry {y:.10g}"
             )
     for col in EXACT:
         a, b = both[f"{col}_new"], both[f"{col}_ref"]
         bad = ~((a == b) | (a.isna() & b.isna()))
         for _, r in both.loc[bad].iterrows():
             problems.append(
-                f"{r['spec_id']} {r['term']} {r['vcov']}: {col} {r[f'{col}_new']} != {r[f'{col}_ref']}"
+                f"{r['spec_id']} {r['term']} {r['variance']}: {col} {r[f'{col}_new']} != {r[f'{col}_ref']}"
             )
     return problems
 

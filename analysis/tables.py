@@ -1,7 +1,9 @@
 """Step `tables`: estimates and panels -> LaTeX tables and the macros the text quotes.
 
-Reads: bld/estimates/estimates.csv, bld/panels/county.parquet, bld/panels/build_report.csv.
-Produces: bld/tables/summary_county.tex, bld/tables/baseline.tex, bld/macros.tex.
+Reads: bld/estimates/estimates.csv, bld/estimates/baseline_variances.csv,
+bld/panels/county.parquet, bld/panels/build_report.csv.
+Produces: bld/tables/summary_county.tex, bld/tables/baseline.tex,
+bld/tables/baseline_variances.tex, bld/macros.tex.
 """
 
 from __future__ import annotations
@@ -11,11 +13,31 @@ import pandas as pd
 from agglomeration.report import (
     TableColumn,
     format_number,
+    make_frame_table,
     make_macros,
     make_regression_table,
     make_summary_table,
 )
 from project_paths import BLD, ESTIMATES, PANELS, TABLES, write_text
+
+VARIANCE_LABELS = {
+    "iid": "iid (homoskedastic)",
+    "hetero (HC1)": "heteroskedasticity-robust (HC1)",
+    "cluster(fips)": "cluster by county",
+    "cluster(state_fips)": "cluster by state",
+    "cluster(fips, year)": "two-way: county and year",
+    "driscoll-kraay(lags=auto)": "Driscoll-Kraay (Bartlett, NW lags)",
+}
+
+
+def _variance_label(v: str) -> str:
+    if v in VARIANCE_LABELS:
+        return VARIANCE_LABELS[v]
+    if v.startswith("conley("):
+        inner = v.removeprefix("conley(").removesuffix(")").split(", ")
+        serial = " + serial within county" if any(p.startswith("serial") for p in inner) else ""
+        return f"Conley {inner[0]}, within year{serial}"
+    return v
 
 
 def main() -> None:
@@ -56,6 +78,21 @@ def main() -> None:
     )
     write_text(TABLES / "baseline.tex", table)
 
+    cv = pd.read_csv(ESTIMATES / "baseline_variances.csv")
+    frame = pd.DataFrame(
+        {
+            "Variance estimator": cv["variance"].map(_variance_label),
+            "Std. error": cv["std_error"],
+            "95% CI low": cv["ci_low"],
+            "95% CI high": cv["ci_high"],
+            "Clusters / periods": cv["n_clusters"].astype("Int64"),
+        }
+    )
+    write_text(
+        TABLES / "baseline_variances.tex",
+        make_frame_table(frame, digits={"Std. error": 4, "95% CI low": 3, "95% CI high": 3}),
+    )
+
     def count(dataset: str, reason_start: str) -> int:
         hit = report[(report["dataset"] == dataset) & report["reason"].str.startswith(reason_start)]
         return int(hit["rows"].sum())
@@ -71,6 +108,14 @@ def main() -> None:
         "NCountyYears": f"{len(county):,}",
         "NSuppressedStateIndustry": f"{count('state_industry', 'employment 0 with'):,}",
         "NCountyUnknown": f"{count('county', 'statewide'):,}",
+        "SEStateCluster": format_number(
+            cv.loc[cv["variance"].eq("cluster(state_fips)"), "std_error"].iloc[0], 4
+        ),
+        "SEIid": format_number(cv.loc[cv["variance"].eq("iid"), "std_error"].iloc[0], 4),
+        "SEConleyMaxSerial": format_number(
+            cv.loc[cv["variance"].str.contains("500 km.*serial", regex=True), "std_error"].iloc[0],
+            4,
+        ),
     }
     write_text(BLD / "macros.tex", make_macros(macros))
     print(table)

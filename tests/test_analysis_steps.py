@@ -55,7 +55,7 @@ def _est(**kw):
     row = {
         "spec_id": "abc",
         "term": "x",
-        "vcov": "iid",
+        "variance": "iid",
         "estimate": 0.5,
         "std_error": 0.1,
         "ci_low": 0.3,

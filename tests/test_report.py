@@ -55,3 +55,19 @@ def test_macros_sorted_and_validated():
     assert out.splitlines()[1:] == [r"\newcommand{\Alpha}{0.074}", r"\newcommand{\Zeta}{1}"]
     with pytest.raises(ValueError, match="letters only"):
         make_macros({"beta2": "1"})
+
+
+def test_frame_table_formats_cells():
+    from agglomeration.report import make_frame_table
+
+    df = pd.DataFrame(
+        {
+            "Variance": ["cluster(state_fips)", "iid"],
+            "SE": [0.0054968, float("nan")],
+            "Clusters": pd.array([50, None], dtype="Int64"),
+        }
+    )
+    tex = make_frame_table(df, digits={"SE": 4})
+    assert r"cluster(state\_fips) & 0.0055 & 50 \\" in tex
+    assert r"iid &  &  \\" in tex
+    assert tex.splitlines()[0] == r"\begin{tabular}{lrr}"

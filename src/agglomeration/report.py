@@ -19,6 +19,7 @@ import pandas as pd
 __all__ = [
     "TableColumn",
     "format_number",
+    "make_frame_table",
     "make_macros",
     "make_regression_table",
     "make_summary_table",
@@ -242,6 +243,42 @@ def make_summary_table(
         )
     header = ["Variable", "N", "Mean", "SD", "Min", "Median", "Max"]
     return _render(header, body, [], fmt, caption, label, notes, "lrrrrrr")
+
+
+def make_frame_table(
+    df: pd.DataFrame,
+    *,
+    digits: int | Mapping[str, int] = 3,
+    fmt: Format = "latex",
+    align: str | None = None,
+    notes: str | None = None,
+    caption: str | None = None,
+    label: str | None = None,
+) -> str:
+    """Render a DataFrame as a table, one row per row, columns as headers.
+
+    Numeric cells are formatted with ``digits`` decimals (a mapping gives per-column digits;
+    integer columns print without decimals); text cells are escaped for LaTeX.
+    """
+    esc = _escape_latex if fmt == "latex" else (lambda s: s)
+    body: list[list[str]] = []
+    for _, row in df.iterrows():
+        cells = []
+        for col in df.columns:
+            v = row[col]
+            if isinstance(v, bool | np.bool_) or not isinstance(
+                v, int | float | np.integer | np.floating
+            ):
+                cells.append(esc("" if pd.isna(v) else str(v)))
+            elif isinstance(v, int | np.integer):
+                cells.append(f"{int(v):,}")
+            else:
+                d = digits.get(str(col), 3) if isinstance(digits, Mapping) else digits
+                cells.append(format_number(float(v), d))
+        body.append(cells)
+    header = [str(c) for c in df.columns]
+    al = align or ("l" + "r" * (len(header) - 1))
+    return _render(header, body, [], fmt, caption, label, notes, al)
 
 
 _MACRO_NAME = re.compile(r"^[A-Za-z]+$")
