@@ -282,10 +282,13 @@ def knn_weights(
     order = np.argsort(~not_self, axis=1, kind="stable")[:, :k]
     nb = np.take_along_axis(nb, order, axis=1)
     dist = np.take_along_axis(dist, order, axis=1)
-    rows = np.repeat(np.arange(n, dtype=np.int64), k)
+    itype = np.int32 if n * k < 2**31 - 1 else np.int64
+    cols = np.sort(nb, axis=1).astype(itype).ravel()  # exactly k per row, sorted within row
+    indptr = np.arange(0, n * k + 1, k, dtype=itype)
     w = np.full(n * k, 1.0 / k if row_standardize else 1.0)
-    m = sparse.csr_array((w, (rows, nb.ravel())), shape=(n, n))
-    m.sort_indices()
+    m = sparse.csr_array((w, cols, indptr), shape=(n, n))
+    m.has_sorted_indices = True
+    m.has_canonical_format = True
     max_d = float(_km_from_chord(dist[:, -1]).max())
     return SpatialWeights(m, idx_ids, "knn", row_standardize, {"k": k, "max_distance_km": max_d})
 
@@ -374,7 +377,7 @@ def spatial_lag(
         tc, times = pd.factorize(panel[time], sort=True)
         t_code, n_t = tc.astype(np.int64), len(times)
     cell = u_code * n_t + t_code
-    n_dup = int(cell.size - np.unique(cell).size)
+    n_dup = int(cell.size - np.count_nonzero(np.bincount(cell, minlength=n * n_t)))
     if n_dup:
         raise ValueError(f"{n_dup} rows duplicate a ({unit}{', ' + time if time else ''}) cell.")
     w = weights.matrix
@@ -392,6 +395,10 @@ def spatial_lag(
         obs = np.isfinite(x)
         x0 = np.where(obs, x, 0.0)
         num = w @ x0
+        if obs.all():
+            out[f"{col}{suffix}"] = num[u_code, t_code]
+            info[col] = {"missing_cells": 0, "touched_lags": 0}
+            continue
         n_miss_w = w @ (~obs).astype(np.float64)
         touched = np.abs(n_miss_w[u_code, t_code]) > 0
         n_touched = int(touched.sum())

@@ -168,7 +168,7 @@ def _herfindahl_by_cell(c: Coded, ph: pd.DataFrame | None, *, industry: str,
     out = np.full(n, np.nan)
     out[key] = h[ok]
     needed = np.zeros(n, dtype=bool)
-    needed[c.it] = True
+    needed[c.it[c.observed & (c.v > 0)]] = True  # industries whose gamma is defined
     lacking = needed & np.isnan(out)
     if lacking.any():
         labels = group_labels(c, which="industry")
