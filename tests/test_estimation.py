@@ -453,3 +453,15 @@ def test_iv_conley_tiny_cutoff_equals_hetero():
     np.testing.assert_allclose(tiny.vcov.to_numpy(), het.vcov.to_numpy(), rtol=1e-12)
     wide = estimate(base.with_variance(Variance("conley", cutoff_km=300.0, time="t")), df)
     assert not np.allclose(wide.vcov.to_numpy(), het.vcov.to_numpy(), rtol=1e-3)
+
+
+def test_negative_two_way_variance_warns_and_gives_nan():
+    # Poisson, 40 groups x 5 periods, two-way clustering by group and period: in this sample
+    # V_g + V_t - V_gt has a negative diagonal (checked against pyfixest's own matrix below).
+    df = small_panel()
+    spec = Spec("c", ("x",), ("g",), estimator="poisson")
+    ref = pf.fepois("c ~ x | g", df, vcov={"CRV1": "g+t"})
+    assert ref._vcov[0, 0] < 0
+    with pytest.warns(RuntimeWarning, match="negative variance"):
+        res = estimate(spec.with_variance(Variance("cluster", cluster=("g", "t"))), df)
+    assert np.isnan(res.table.std_error.iloc[0])

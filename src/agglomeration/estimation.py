@@ -594,7 +594,16 @@ def _tidy(
     df: float | None,
 ) -> pd.DataFrame:
     names = list(fit._coefnames)
-    se = np.sqrt(np.diag(vc))
+    diag = np.diag(vc)
+    if (diag < 0).any():
+        bad = [n for n, d in zip(names, diag, strict=True) if d < 0]
+        warnings.warn(
+            f"{v.label}: negative variance for {bad} (the multiway cluster variance is not "
+            "positive semi-definite in this sample); standard errors set to NaN.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    se = np.sqrt(np.where(diag < 0, np.nan, diag))
     t = coef / se
     if df is None:
         p = 2 * stats.norm.sf(np.abs(t))
