@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from agglomeration.data import acquire, default_mirror
+
 from project_paths import DATA_RAW, ROOT
 
 

@@ -19,6 +19,7 @@ from agglomeration.estimation import (
     load_specs,
     standard_variances,
 )
+
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
 
 BASELINE = "county_baseline"

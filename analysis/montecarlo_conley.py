@@ -7,8 +7,8 @@ one row per variance estimator with the coverage of the true density elasticity,
 standard error, the mean standard error, the standard deviation of the estimates across
 replications and their ratio.
 
-Design (stated in the appendix): 3,000 regions on the continental US (60% around 75 metro
-centres), 10 years; ``log_wage = a + 0.04 log_density + year effect + e`` with ``e`` spatially
+Design (stated in the appendix), with the dimensions of the county panel: 3,100 regions on the
+continental US (60% around 77 metro centres), 21 years; ``log_wage = a + 0.04 log_density + year effect + e`` with ``e`` spatially
 correlated within a year by the circular model of range 150 km (compact support: independent
 beyond ``truth.independence_distance_km``, about 166 km) and independent across years
 (``rho_serial = 0``); no region effects in the wage equation (so that pooled OLS with year
@@ -41,9 +41,9 @@ from agglomeration.simulate import regional_panel
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "bld" / "montecarlo" / "conley_coverage.csv"
 
 DESIGN = {
-    "n_regions": 3000,
+    "n_regions": 3100,
     "n_industries": 5,
-    "n_years": 10,
+    "n_years": 21,
     "spatial_range_km": 150.0,
     "spatial_kernel": "circular",
     "rho_serial": 0.0,

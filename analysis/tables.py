@@ -18,6 +18,7 @@ from agglomeration.report import (
     make_regression_table,
     make_summary_table,
 )
+
 from project_paths import BLD, ESTIMATES, PANELS, TABLES, write_text
 
 VARIANCE_LABELS = {
