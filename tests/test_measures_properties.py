@@ -156,3 +156,29 @@ def test_drop_rule_equals_removing_rows(t: tuple[np.ndarray, pd.DataFrame],
     ref = m.ellison_glaeser_gamma(rest, **KW).table
     pd.testing.assert_frame_equal(res.table.drop(columns="n_regions"),
                                   ref.drop(columns="n_regions"), rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables(), st.floats(-0.5, 0.9))
+def test_relatedness_and_related_employment_match_dense(t: tuple[np.ndarray, pd.DataFrame],
+                                                        thr: float) -> None:
+    e, df = t
+    n_i = e.shape[1]
+    rel = m.colocation_relatedness(df, **KW).table
+    lq = dense_lq(e)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref = np.corrcoef(lq, rowvar=False)
+    got = rel.set_index(["i_i", "i_j"])["relatedness"]
+    for a in range(n_i):
+        for b in range(n_i):
+            if a != b:
+                np.testing.assert_allclose(got[(f"I{a}", f"I{b}")], ref[a, b], atol=1e-9)
+    # related employment with binary relatedness: R_ri = sum_{j != i, phi_ij >= thr} E_rj
+    pool = m.related_employment(df, rel, **KW, threshold=thr).table
+    w = (np.nan_to_num(ref, nan=-np.inf) >= thr).astype(float)
+    np.fill_diagonal(w, 0.0)
+    dense_pool = e @ w.T
+    rr = pool["r"].str[1:].astype(int).to_numpy()
+    ii = pool["i"].str[1:].astype(int).to_numpy()
+    np.testing.assert_allclose(pool["related_employment"].to_numpy(), dense_pool[rr, ii],
+                               rtol=1e-12)

@@ -103,8 +103,9 @@ def ellison_glaeser_gamma(
     MeasureResult
         ``table``: one row per industry [and period]: ``gamma``, ``G`` (raw concentration),
         ``H``, ``sum_x2`` (``sum_r x_r²``), ``n_regions`` (regions with positive employment of
-        the industry), ``employment``. gamma is NaN where ``H = 1`` (a single plant);
-        ``info["n_undefined"]`` counts them.
+        the industry), ``employment``. gamma is NaN where ``H = 1`` (a single plant) or
+        where every cell of the industry was dropped by the missing rule;
+        ``info["n_undefined"]`` counts these industry-periods.
 
     Raises
     ------
