@@ -269,7 +269,8 @@ def make_frame_table(
             if isinstance(v, bool | np.bool_) or not isinstance(
                 v, int | float | np.integer | np.floating
             ):
-                cells.append(esc("" if pd.isna(v) else str(v)))
+                missing = v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                cells.append(esc("" if missing else str(v)))
             elif isinstance(v, int | np.integer):
                 cells.append(f"{int(v):,}")
             else:
