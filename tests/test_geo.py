@@ -53,3 +53,16 @@ def test_neighbor_pairs_across_dateline():
 def test_neighbor_pairs_bad_input(lat, lon, cutoff, match):
     with pytest.raises(ValueError, match=match):
         neighbor_pairs(lat, lon, cutoff)
+
+
+def test_neighbor_pairs_without_distances_same_pairs():
+    rng = np.random.default_rng(3)
+    lat, lon = rng.uniform(30, 45, 800), rng.uniform(-110, -80, 800)
+    full = neighbor_pairs(lat, lon, 120.0)
+    bare = neighbor_pairs(lat, lon, 120.0, with_distances=False)
+    assert bare.distance_km.size == 0
+    assert set(zip(bare.i.tolist(), bare.j.tolist(), strict=True)) == set(
+        zip(full.i.tolist(), full.j.tolist(), strict=True)
+    )
+    none = neighbor_pairs(lat[:2], lon[:2], 1e-6, with_distances=False)
+    assert none.n_pairs == 0

@@ -31,7 +31,6 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from agglomeration.geo import (
-    _chord_from_km,
     _km_from_chord,
     check_coordinates,
     neighbor_pairs,
@@ -160,27 +159,6 @@ def _row_standardize(m: sparse.csr_array) -> sparse.csr_array:
     return out
 
 
-def _band_pairs(lat: ArrayLike, lon: ArrayLike, band_km: float
-                ) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
-    """Unordered pairs within ``band_km`` without computing their distances.
-
-    The same KD-tree search as :func:`agglomeration.geo.neighbor_pairs` (unit-sphere points,
-    chord length of the great-circle band), minus the per-pair distance computation, which
-    dominates its cost at 25M pairs (a random gather of 2 x 25M points) and which binary band
-    weights do not need. Since the chord is monotone in the great-circle distance, ``chord <=
-    chord(band)`` is the same condition as ``d <= band``, up to rounding at ~1e-15 relative.
-    """
-    if not np.isfinite(band_km) or band_km <= 0:
-        raise ValueError(f"cutoff_km must be a positive number of km, got {band_km!r}.")
-    la, lo = check_coordinates(lat, lon)
-    tree = cKDTree(to_unit_sphere(la, lo))
-    pairs = tree.query_pairs(_chord_from_km(float(band_km)), output_type="ndarray")
-    if pairs.size == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), int(la.size)
-    return pairs[:, 0], pairs[:, 1], int(la.size)
-
-
 def distance_band_weights(
     lat: ArrayLike,
     lon: ArrayLike,
@@ -208,7 +186,8 @@ def distance_band_weights(
         Symmetric (before row standardisation) sparse weights; identical points are
         neighbours (distance 0).
     """
-    i, j, n = _band_pairs(lat, lon, band_km)
+    pairs = neighbor_pairs(lat, lon, band_km, with_distances=False)
+    i, j, n = pairs.i, pairs.j, pairs.n
     idx = _check_ids(ids, n)
     m = _symmetric_csr(n, i, j, np.ones(i.size))
     if row_standardize:
