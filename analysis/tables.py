@@ -1,9 +1,9 @@
 """Step `tables`: estimates and panels -> LaTeX tables and the macros the text quotes.
 
-Reads: bld/estimates/estimates.csv, bld/estimates/baseline_variances.csv,
+Reads: bld/estimates/estimates.csv, bld/estimates/baseline_variances.csv, bld/panels/eg_gamma.csv,
 bld/panels/county.parquet, bld/panels/build_report.csv.
 Produces: bld/tables/summary_county.tex, bld/tables/baseline.tex,
-bld/tables/baseline_variances.tex, bld/macros.tex.
+bld/tables/baseline_variances.tex, bld/tables/eg_gamma_top.tex, bld/macros.tex.
 """
 
 from __future__ import annotations
@@ -94,6 +94,24 @@ def main() -> None:
         make_frame_table(frame, digits={"Std. error": 4, "95% CI low": 3, "95% CI high": 3}),
     )
 
+    gamma = pd.read_csv(PANELS / "eg_gamma.csv", dtype={"industry": str})
+    g19 = gamma.loc[gamma["year"].eq(2019)].sort_values("gamma", ascending=False, kind="stable")
+    top = g19.head(10)
+    eg_frame = pd.DataFrame(
+        {
+            "NAICS": top["industry"],
+            "gamma": top["gamma"],
+            "G": top["G"],
+            "H (from counts)": top["H"],
+            "States": top["n_regions"].astype("int64"),
+            "Employment": top["employment"].round().astype("int64"),
+        }
+    )
+    write_text(
+        TABLES / "eg_gamma_top.tex",
+        make_frame_table(eg_frame, digits={"gamma": 3, "G": 3, "H (from counts)": 4}),
+    )
+
     def count(dataset: str, reason_start: str) -> int:
         hit = report[(report["dataset"] == dataset) & report["reason"].str.startswith(reason_start)]
         return int(hit["rows"].sum())
@@ -109,6 +127,8 @@ def main() -> None:
         "NCountyYears": f"{len(county):,}",
         "NSuppressedStateIndustry": f"{count('state_industry', 'employment 0 with'):,}",
         "NCountyUnknown": f"{count('county', 'statewide'):,}",
+        "EGMedianGamma": format_number(g19["gamma"].median(), 4),
+        "EGNIndustries": f"{g19['gamma'].notna().sum():,}",
         "SEStateCluster": format_number(
             cv.loc[cv["variance"].eq("cluster(state_fips)"), "std_error"].iloc[0], 4
         ),
