@@ -25,7 +25,7 @@ def test_conley_covers_and_iid_cluster_undercover():
     # Monte Carlo standard error of a 95% coverage rate: sqrt(.95 * .05 / 500) = 0.0097, so
     # the band 93-97% is about +-2 MC standard errors around the nominal rate. In this
     # design Conley coverage is about 1 point below nominal (finite-sample downward bias of the
-    # HAC variance; rms SE / SD about 0.95), so another seed can fall just below 93%.
+    # HAC variance; rms SE / SD about 0.93 +- 0.03), so another seed can fall just below 93%.
     mc = load_script()
     table = mc.summarise(mc.replications(500, seed=mc.DEFAULT_SEED)).set_index("variance")
     conley = [v for v in table.index if v.startswith("conley") and "uniform" in v]
