@@ -13,6 +13,7 @@ in analysis/, each of which declares what it reads and produces.
   nox -s tables       estimates -> bld/tables/, bld/macros.tex
   nox -s paper        everything above, then paper/main.pdf; updates results/estimates.csv
   nox -s verify       rerun data -> estimate and compare with results/estimates.csv
+  nox -s montecarlo   rerun the Conley coverage Monte Carlo (analysis/montecarlo_conley_coverage.csv)
   nox -s bench        benchmarks/ -> benchmarks/results/*.json
 """
 
@@ -124,6 +125,18 @@ def verify(session: nox.Session) -> None:
     _step(session, "build.py")
     _step(session, "estimate.py")
     _step(session, "registry.py", "compare")
+
+
+@nox.session
+def montecarlo(session: nox.Session) -> None:
+    """Rerun the Conley coverage Monte Carlo (500 replications) into the committed result."""
+    _install(session)
+    session.run(
+        "python",
+        "analysis/montecarlo_conley.py",
+        "analysis/montecarlo_conley_coverage.csv",
+        *session.posargs,
+    )
 
 
 @nox.session

@@ -18,6 +18,8 @@ TABLES = BLD / "tables"
 FIGURES = BLD / "figures"
 RESULTS = ROOT / "results"
 SPECS = ROOT / "analysis" / "specs"
+MONTECARLO_CONLEY = ROOT / "analysis" / "montecarlo_conley_coverage.csv"
+"""The committed result of `nox -s montecarlo` (500 replications; about 20 minutes on 2 cores)."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:

@@ -1,6 +1,6 @@
 """Step `tables`: estimates and panels -> LaTeX tables and the macros the text quotes.
 
-Reads: bld/estimates/estimates.csv, bld/estimates/baseline_variances.csv, bld/panels/eg_gamma.csv,
+Reads: analysis/montecarlo_conley_coverage.csv (committed Monte Carlo result), bld/estimates/estimates.csv, bld/estimates/baseline_variances.csv, bld/panels/eg_gamma.csv,
 bld/panels/county.parquet, bld/panels/build_report.csv.
 Produces: bld/tables/summary_county.tex, bld/tables/baseline.tex,
 bld/tables/baseline_variances.tex, bld/tables/eg_gamma_top.tex, bld/macros.tex.
@@ -19,7 +19,7 @@ from agglomeration.report import (
     make_summary_table,
 )
 
-from project_paths import BLD, ESTIMATES, PANELS, TABLES, write_text
+from project_paths import BLD, ESTIMATES, MONTECARLO_CONLEY, PANELS, TABLES, write_text
 
 VARIANCE_LABELS = {
     "iid": "iid (homoskedastic)",
@@ -112,6 +112,17 @@ def main() -> None:
         make_frame_table(eg_frame, digits={"gamma": 3, "G": 3, "H (from counts)": 4}),
     )
 
+    mc = pd.read_csv(MONTECARLO_CONLEY)
+    mc_frame = pd.DataFrame(
+        {
+            "Variance estimator": mc["variance"],
+            "Coverage of 95% CI": mc["coverage"],
+            "MC s.e.": mc["coverage_mc_se"],
+            "RMS s.e. / s.d. of estimates": mc["se_ratio"],
+        }
+    )
+    write_text(TABLES / "montecarlo_conley.tex", make_frame_table(mc_frame, digits=3))
+
     def count(dataset: str, reason_start: str) -> int:
         hit = report[(report["dataset"] == dataset) & report["reason"].str.startswith(reason_start)]
         return int(hit["rows"].sum())
@@ -129,6 +140,13 @@ def main() -> None:
         "NCountyUnknown": f"{count('county', 'statewide'):,}",
         "EGMedianGamma": format_number(g19["gamma"].median(), 4),
         "EGNIndustries": f"{g19['gamma'].notna().sum():,}",
+        "MCReps": f"{int(mc['n_reps'].iloc[0]):,}",
+        "MCCoverageConley": format_number(
+            100 * mc.loc[mc["variance"].str.startswith("conley"), "coverage"].iloc[0], 1
+        ),
+        "MCCoverageCluster": format_number(
+            100 * mc.loc[mc["variance"].eq("cluster(region)"), "coverage"].iloc[0], 1
+        ),
         "SEStateCluster": format_number(
             cv.loc[cv["variance"].eq("cluster(state_fips)"), "std_error"].iloc[0], 4
         ),
