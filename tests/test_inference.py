@@ -297,3 +297,22 @@ def test_banded_parallel_search_finds_the_same_pairs(workers):
     np.testing.assert_allclose(d1, d2, rtol=1e-12)
     s = rng.normal(size=(n, 2))
     np.testing.assert_allclose(conley_meat(s, one), conley_meat(s, many), rtol=1e-12)
+
+
+def test_search_without_distances_serves_the_uniform_kernel(df):
+    # Same pairs (as sets) and the same uniform-kernel meat without the distance step; the
+    # Bartlett kernel or a smaller cutoff need distances and are refused.
+    lat, lon, t = df.lat.to_numpy(), df.lon.to_numpy(), df.year.to_numpy()
+    s = df[["x1", "x2"]].to_numpy() * df.y.to_numpy()[:, None]
+    full = spatial_neighbors(lat, lon, 150.0)
+    fast = spatial_neighbors(lat, lon, 150.0, with_distances=False)
+    assert fast.distance_km.size == 0 and fast.n_pairs == full.n_pairs
+    pairs = {tuple(sorted(p)) for p in zip(full.i.tolist(), full.j.tolist(), strict=True)}
+    assert pairs == {tuple(sorted(p)) for p in zip(fast.i.tolist(), fast.j.tolist(), strict=True)}
+    np.testing.assert_allclose(
+        conley_meat(s, fast, time=t), conley_meat(s, full, time=t), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="with_distances=False"):
+        conley_meat(s, fast, time=t, kernel="bartlett")
+    with pytest.raises(ValueError, match="with_distances=False"):
+        conley_meat(s, fast, time=t, cutoff_km=100.0)

@@ -123,6 +123,14 @@ class SpatialNeighbors:
             One weight per pair.
         """
         c = self.cutoff_km if cutoff_km is None else _check_cutoff(cutoff_km)
+        if self.distance_km.size != self.i.size:
+            if kernel == "uniform" and c == self.cutoff_km:
+                return np.ones(self.i.size)
+            raise ValueError(
+                "these neighbours were found with with_distances=False and serve only the "
+                f"uniform kernel at {self.cutoff_km} km; call spatial_neighbors with "
+                "with_distances=True for the Bartlett kernel or a smaller cutoff."
+            )
         if c > self.cutoff_km * (1 + 1e-12):
             raise ValueError(
                 f"cutoff_km={c} exceeds the {self.cutoff_km} km used to find the neighbours; "
@@ -150,7 +158,12 @@ def _check_cutoff(cutoff_km: Any) -> float:
 
 
 def spatial_neighbors(
-    lat: ArrayLike, lon: ArrayLike, cutoff_km: float, *, workers: int = 1
+    lat: ArrayLike,
+    lon: ArrayLike,
+    cutoff_km: float,
+    *,
+    workers: int = 1,
+    with_distances: bool = True,
 ) -> SpatialNeighbors:
     """Find the unique locations of a sample and every pair of them within a cutoff.
 
@@ -170,6 +183,10 @@ def spatial_neighbors(
         the band, since a great-circle distance is at least ``R |Δlat|``); a pair is kept by the
         band that holds its first point, so each pair is found once. The pairs are the same
         for any ``workers``, in a different order (sums over them agree to rounding).
+    with_distances : bool
+        Keep each pair's great-circle distance (default). ``False`` skips the distance step of
+        :func:`agglomeration.geo.neighbor_pairs` (faster, less memory); the structure then
+        serves only the uniform kernel at this cutoff.
 
     Returns
     -------
@@ -200,7 +217,9 @@ def spatial_neighbors(
     location = np.empty(la.size, dtype=np.int64)
     location[order] = loc_sorted
     first = np.flatnonzero(new)
-    pi, pj, dist = _banded_pairs(la_s[first], lo_s[first], cy[order][first], c, cell_deg, workers)
+    pi, pj, dist = _banded_pairs(
+        la_s[first], lo_s[first], cy[order][first], c, cell_deg, workers, with_distances
+    )
     return SpatialNeighbors(
         location=location,
         n_locations=int(first.size),
@@ -218,6 +237,7 @@ def _banded_pairs(
     cutoff: float,
     cell_deg: float,
     workers: int,
+    with_distances: bool = True,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Neighbour pairs of points sorted by grid row, searched in ``workers`` latitude bands."""
     n = la.size
@@ -226,7 +246,7 @@ def _banded_pairs(
         raise ValueError(f"workers must be a positive integer, got {workers!r}.")
     row_starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
     if workers == 1 or n < 20_000 or margin_deg >= cell_deg or row_starts.size < 2 * workers:
-        p = neighbor_pairs(la, lo, cutoff)
+        p = neighbor_pairs(la, lo, cutoff, with_distances=with_distances)
         return p.i, p.j, p.distance_km
     # Band boundaries at grid-row starts near equal shares of points.
     targets = np.arange(1, workers) * n / workers
@@ -243,10 +263,11 @@ def _banded_pairs(
         job: tuple[int, int, int],
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         a, b, ext = job
-        p = neighbor_pairs(la[a:ext], lo[a:ext], cutoff)
+        p = neighbor_pairs(la[a:ext], lo[a:ext], cutoff, with_distances=with_distances)
         core = b - a
         keep = (p.i < core) | (p.j < core)
-        return p.i[keep] + a, p.j[keep] + a, p.distance_km[keep]
+        dist = p.distance_km[keep] if with_distances else p.distance_km
+        return p.i[keep] + a, p.j[keep] + a, dist
 
     with ThreadPoolExecutor(max_workers=int(workers)) as pool:
         parts = list(pool.map(run, jobs))
@@ -508,7 +529,7 @@ def conley_vcov(
         la = np.asarray(lat, dtype=np.float64).ravel()
         if la.size != s.shape[0]:
             raise ValueError(f"lat has {la.size} values but scores have {s.shape[0]} rows.")
-        neighbors = spatial_neighbors(la, lon, c)
+        neighbors = spatial_neighbors(la, lon, c, with_distances=kernel != "uniform")
     meat = conley_meat(
         s,
         neighbors,
@@ -569,7 +590,7 @@ def conley_vcov_from_fit(
     factor = _pyfixest_hetero_ssc(fit) if ssc == "hetero" else float(ssc)
     c = _check_cutoff(cutoff_km)
     if neighbors is None:
-        neighbors = spatial_neighbors(lat, lon, c)
+        neighbors = spatial_neighbors(lat, lon, c, with_distances=kernel != "uniform")
     meat = conley_meat(
         scores, neighbors, time=time, unit=unit, kernel=kernel, cutoff_km=c, serial_lags=serial_lags
     )
