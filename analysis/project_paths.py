@@ -19,7 +19,7 @@ FIGURES = BLD / "figures"
 RESULTS = ROOT / "results"
 SPECS = ROOT / "analysis" / "specs"
 MONTECARLO_CONLEY = ROOT / "analysis" / "montecarlo_conley_coverage.csv"
-"""The committed result of `nox -s montecarlo` (500 replications; about 20 minutes on 2 cores)."""
+"""The committed result of `nox -s montecarlo` (500 replications; 3-5 minutes on 2 cores)."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
