@@ -373,3 +373,52 @@ def test_schema_violation_is_reported(raw_dir, tmp_path):
     p.write_text("".join(text))
     with pytest.raises(PanelSchemaError, match="lat"):
         build_county_panel(d)
+
+
+# --- builders against the measures library (two implementations of the same formula) ----------
+
+
+def test_state_lq_equals_measures_library(state):
+    from agglomeration.measures import location_quotient
+
+    d = state.data
+    nat = d.drop_duplicates(["industry", "year"])[["industry", "year", "us_employment"]]
+    nat = nat.dropna().rename(columns={"us_employment": "employment"})
+    ok = d["industry"].isin(nat["industry"]) & d["us_employment"].notna()
+    sub = d.loc[ok & d.groupby(["industry", "year"])["us_employment"].transform("size").gt(0)]
+    # the builder's national total E_t is the sum over the national file's industries, which
+    # equals the benchmark total when no national cell is missing: compare those years
+    full_years = d.groupby("year")["us_employment"].apply(lambda s: s.notna().all())
+    sub = sub.loc[sub["year"].isin(full_years[full_years].index)]
+    res = location_quotient(
+        sub,
+        region="state_fips",
+        industry="industry",
+        value="employment",
+        time="year",
+        benchmark=nat.loc[nat["year"].isin(sub["year"].unique())],
+    )
+    np.testing.assert_allclose(res.table["lq"].to_numpy(), sub["lq"].to_numpy(), rtol=1e-12)
+
+
+def test_metro_cluster_lq_equals_measures_library(metro, raw_dir):
+    from agglomeration.measures import cluster_strength, prepare_cluster_crosswalk
+
+    cbp = pd.read_csv(
+        raw_dir / FILES["cbp_cbsa_naics6"], dtype={"cbsa_code": str, "naics_code": str}
+    )
+    cbp = cbp.rename(columns={"cbsa_code": "cbsa", "naics_code": "naics", "EMP": "employment"})
+    cbp["employment"] = (
+        cbp["employment"].astype(float).where(~(cbp["employment"].eq(0) & cbp["ESTAB"].gt(0)))
+    )
+    cw = prepare_cluster_crosswalk(
+        pd.read_csv(raw_dir / FILES["cluster_crosswalk"], dtype={"naics": str})
+    )
+    lib = cluster_strength(cbp, cw.table, region="cbsa", industry="naics", value="employment").table
+    both = metro.data.merge(lib, on=["cbsa", "cluster"], suffixes=("", "_lib"))
+    # the builder leaves a cluster missing when one of its industries is suppressed; the
+    # library drops the suppressed cell from the sums. They agree wherever nothing is suppressed.
+    clean = both.dropna(subset=["cluster_lq"])
+    assert len(clean) > 47_000
+    lq_lib = [c for c in lib.columns if c.endswith("lq")][0]
+    np.testing.assert_allclose(clean["cluster_lq"], clean[lq_lib], rtol=1e-9)

@@ -32,7 +32,8 @@ def build_metro_clusters(raw_dir: Path | str) -> PanelBuild:
     ``LQ_rc = (E_rc / E_r) / (E_c / E)``
 
     with ``E_r`` the metro's total employment over all 6-digit industries and ``E_c``, ``E``
-    totals over all CBSAs (the benchmark is the CBSA universe, not the whole US). A cluster
+    totals of disclosed cells over all CBSAs (the benchmark is the CBSA universe, not the whole
+    US). A cluster
     with a suppressed industry in a metro is missing. Metro patents sum county patents through
     the county -> CBSA crosswalk and are compared with the USPTO metro file where the (2003
     vintage) area code equals a 2019 CBSA code.
@@ -109,7 +110,9 @@ def build_metro_clusters(raw_dir: Path | str) -> PanelBuild:
         df["employment"].isna().sum(),
     )
     df = df.merge(metro, left_on="cbsa", right_index=True, how="left")
-    e_c = df.groupby("cluster")["employment"].transform("sum")
+    # national (all-CBSA) cluster totals count every disclosed 6-digit cell, including the
+    # disclosed parts of metro-clusters that are missing because another part is suppressed
+    e_c = df["cluster"].map(cells.groupby("cluster")["employment"].sum())
     e_tot = float(metro.sum())
     df["cluster_lq"] = (df["employment"] / df["metro_employment"]) / (e_c / e_tot)
 
