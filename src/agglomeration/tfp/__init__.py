@@ -36,7 +36,7 @@ _FITTERS: dict[str, Callable[..., Fit]] = {
     "fe": fit_fe,
 }
 _NEEDS_PROXY = ("op", "lp", "acf", "wrdg")
-_NUMERICAL = ("op", "lp", "acf")
+_NUMERICAL = ("op", "lp", "acf", "wrdg")
 
 
 def _dropped(panel: Panel, method: str, id_values: np.ndarray) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def estimate(
     markov_degree: int = 3,
     exit: bool = False,
     n_starts: int = 5,
-    start_scale: float = 0.1,
+    start_scale: float = 0.2,
     starts: np.ndarray | None = None,
     optimizer: str = "BFGS",
     n_boot: int = 0,
@@ -107,17 +107,20 @@ def estimate(
     poly_degree : int, default 3
         Degree of the full control-function polynomial. The R package prodest uses 2.
     markov_degree : int, default 3
-        Degree of the polynomial for the law of motion of productivity.
+        Degree of the polynomial for the law of motion of productivity (OP, LP, ACF;
+        Wooldridge uses a linear law of motion).
     exit : bool, default False
         OP/LP attrition correction: a probit of exit on the lagged polynomial enters the
         law of motion (Olley & Pakes 1996, eq. 11-12).
     n_starts : int, default 5
-        Starting values per numerical optimisation: the stage-1 OLS coefficients, then
-        Gaussian perturbations (sd ``start_scale``) drawn from ``seed``.
-    start_scale : float, default 0.1
+        Starting values per numerical optimisation: method-specific base starts (stage-1
+        and pooled-OLS coefficients; a grid for Wooldridge's rho), then Gaussian
+        perturbations (sd ``start_scale``) drawn from ``seed``.
+    start_scale : float, default 0.2
         Standard deviation of the start perturbations.
     starts : ndarray, optional
-        Explicit starting values, one row per start (overrides ``n_starts``).
+        Explicit starting values, one row per start (overrides ``n_starts``): state
+        elasticities for OP/LP, free and state elasticities for ACF, rho for Wooldridge.
     optimizer : str, default "BFGS"
         ``scipy.optimize.minimize`` method; BFGS runs that stall are polished by
         Nelder-Mead.
@@ -176,11 +179,13 @@ def estimate(
         st = None
         if starts is not None:
             st = np.atleast_2d(np.asarray(starts, dtype=float))
-            need = k if method == "acf" else len(panel.state_names)
+            need, what = {
+                "acf": (k, "free and state input elasticities"),
+                "wrdg": (1, "the persistence rho"),
+            }.get(method, (len(panel.state_names), "state input elasticities"))
             if st.shape[1] != need:
                 raise ValueError(
-                    f"`starts` must have {need} column(s) for method {method!r} "
-                    f"({'free and state' if method == 'acf' else 'state'} inputs); "
+                    f"`starts` must have {need} column(s) for method {method!r} ({what}); "
                     f"got {st.shape[1]}."
                 )
         fit = fitter(panel, opts, rng, starts=st)
@@ -194,9 +199,7 @@ def estimate(
     n_failed = 0
     messages: tuple[str, ...] = ()
     if n_boot:
-        start = None
-        if method in _NUMERICAL:
-            start = fit.params if method == "acf" else fit.params[len(panel.free_names) :]
+        start = fit.optimum if method in _NUMERICAL else None
         boot = bootstrap(fitter, panel, opts, start=start, n_boot=n_boot, seed=seed, n_jobs=n_jobs)
         ok = ~np.isnan(boot.draws).any(axis=1)
         if ok.sum() < 2:

@@ -355,11 +355,19 @@ def multistart_minimize(
 
 
 def make_starts(
-    base: FloatArray, n_starts: int, rng: np.random.Generator, scale: float = 0.1
+    bases: Sequence[FloatArray], n_starts: int, rng: np.random.Generator, scale: float = 0.2
 ) -> FloatArray:
-    """Build starting values: ``base`` first, then ``n_starts - 1`` Gaussian perturbations."""
+    """Build ``n_starts`` starting values: the ``bases`` in order, then perturbations.
+
+    Start ``j >= len(bases)`` is ``bases[j % len(bases)]`` plus N(0, ``scale``^2) noise
+    drawn from ``rng``. With ``n_starts < len(bases)`` only the first bases are used.
+    """
     if n_starts < 1:
         raise ValueError(f"`n_starts` must be >= 1; got {n_starts}.")
-    base = np.asarray(base, dtype=float)
-    noise = rng.normal(0.0, scale, size=(n_starts - 1, base.shape[0]))
-    return np.vstack([base[None, :], base[None, :] + noise])
+    b = np.vstack([np.asarray(x, dtype=float).ravel() for x in bases])
+    rows = [b[j % len(b)] for j in range(n_starts)]
+    out = np.vstack(rows)
+    extra = max(0, n_starts - len(b))
+    if extra:
+        out[len(b) :] += rng.normal(0.0, scale, size=(extra, b.shape[1]))
+    return out

@@ -25,7 +25,7 @@ class Options:
     n_starts : int
         Number of starting values for each numerical optimisation.
     start_scale : float
-        Standard deviation of the Gaussian perturbations around the first start.
+        Standard deviation of the Gaussian perturbations around the base starts.
     optimizer : str
         ``scipy.optimize.minimize`` method.
     """
@@ -34,7 +34,7 @@ class Options:
     markov_degree: int = 3
     exit: bool = False
     n_starts: int = 5
-    start_scale: float = 0.1
+    start_scale: float = 0.2
     optimizer: str = "BFGS"
 
 
@@ -49,6 +49,7 @@ class Fit:
     first_stage: pd.Series | None = None
     best_start: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+    optimum: FloatArray | None = None
 
     def __post_init__(self) -> None:
         if not np.all(np.isfinite(self.params)):

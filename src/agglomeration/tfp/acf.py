@@ -48,8 +48,8 @@ def fit_acf(
     rng : numpy.random.Generator
         Source of the start perturbations.
     starts : ndarray, optional
-        Rows of starting values for (beta_w, beta_k). Default: the stage-1 linear
-        coefficients on the inputs, then ``opts.n_starts - 1`` perturbations.
+        Rows of starting values for (beta_w, beta_k). Default: pooled OLS, the stage-1
+        linear coefficients on the inputs (prodest's start), then perturbations of these.
 
     Returns
     -------
@@ -84,9 +84,12 @@ def fit_acf(
         return float(m * (mom @ w @ mom))
 
     if starts is None:
-        # poly_terms lists the degree-1 terms first, in the order (free, state, proxy).
-        base = coef1[1 : 1 + n_par]
-        starts = make_starts(base, opts.n_starts, rng, opts.start_scale)
+        # Pooled OLS first (so that, among exact roots of the just-identified moments, ties
+        # go to the root reached from OLS), then prodest's start: the stage-1 linear
+        # coefficients (poly_terms lists degree-1 terms first: free, state, proxy).
+        ols_coef, _ = ols(np.column_stack([np.ones(panel.n), inputs]), panel.y)
+        bases = [ols_coef[1:], coef1[1 : 1 + n_par]]
+        starts = make_starts(bases, opts.n_starts, rng, opts.start_scale)
     ms = multistart_minimize(
         objective, starts, panel.input_names, method=opts.optimizer, what="ACF second stage"
     )
@@ -97,4 +100,5 @@ def fit_acf(
         second_stage_rows=int(m),
         first_stage=pd.Series(coef1, index=["const"] + [f"poly{j}" for j in range(poly.shape[1])]),
         best_start=ms.best_start,
+        optimum=ms.x,
     )

@@ -95,7 +95,7 @@ def fit_oplp(
         Source of the start perturbations.
     starts : ndarray, optional
         Starting values for beta_k (rows); default: the stage-1 linear coefficient(s) on
-        the state variable(s), then ``opts.n_starts - 1`` perturbations.
+        the state variable(s) (prodest's choice), pooled OLS, then perturbations of these.
     label : str
         Method label used in error messages.
 
@@ -132,8 +132,10 @@ def fit_oplp(
         return float(xi @ xi) / xi.size
 
     if starts is None:
-        base = coef1[1 + n_f : 1 + n_f + n_s]
-        starts = make_starts(base, opts.n_starts, rng, opts.start_scale)
+        # prodest's start (the stage-1 linear coefficient on the state), then pooled OLS.
+        ols_coef, _ = ols(np.column_stack([np.ones(panel.n), panel.inputs]), panel.y)
+        bases = [coef1[1 + n_f : 1 + n_f + n_s], ols_coef[1 + n_f :]]
+        starts = make_starts(bases, opts.n_starts, rng, opts.start_scale)
     ms = multistart_minimize(
         objective, starts, panel.state_names, method=opts.optimizer, what=f"{label} second stage"
     )
@@ -145,4 +147,5 @@ def fit_oplp(
         second_stage_rows=int(cur.size),
         first_stage=pd.Series(coef1, index=names),
         best_start=ms.best_start,
+        optimum=ms.x,
     )

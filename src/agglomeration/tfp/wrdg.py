@@ -1,19 +1,20 @@
 """Wooldridge (2009) one-step system GMM for a value-added Cobb-Douglas.
 
-With the control function g(k, m) = lambda_0 + c(k, m) lambda, c a full polynomial of
-degree ``poly_degree`` in (state, proxy), and a linear law of motion for productivity,
-Wooldridge (2009, eq. 2.9-2.10 and section 3) gives two equations on the same plant-years:
+Productivity is omega_it = phi(k_it, m_it) - k_it beta_k with the control function
+phi(k, m) = a + c(k, m) pi, c a full polynomial of degree ``poly_degree`` in
+(state, proxy), and follows the linear law of motion omega_it = rho_0 + rho omega_i,t-1 + u_it.
+Wooldridge (2009, eq. 2.9-2.10 and 3.2-3.4) estimates both equations at once on the
+plant-years whose previous year is observed:
 
-(1)  y_it = a_1 + w_it beta_w + c_it pi_1 + e_it,             E[(1, w_it, c_it)' e_it] = 0
-(2)  y_it = a_2 + w_it beta_w + k_it beta_k + c_i,t-1 pi_2 + u_it,
-                                          E[(1, w_i,t-1, k_it, c_i,t-1)' u_it] = 0
+(1)  y_it = w_it beta_w + a + c_it pi + e_it,                E[(1, w_it, c_it)' e_it] = 0
+(2)  y_it = w_it beta_w + (k_it - rho k_i,t-1) beta_k + alpha + rho c_i,t-1 pi + u_it,
+                                        E[(1, w_i,t-1, k_it, c_i,t-1)' u_it] = 0
 
-The free-input coefficients beta_w are common to both equations; (1) cannot separate
-beta_k from the linear term of c and leaves it free. The law-of-motion restriction
-pi_2 = rho * lambda is not imposed (a consistent, slightly less efficient version), which
-makes the estimator linear: two-step GMM, first with the block-diagonal 2SLS weight
-((Z'Z)/N)^{-1}, then with the inverse of the plant-clustered moment covariance. Being
-linear, it needs no starting values and has a unique minimum.
+with beta_w and pi common to both equations (alpha = rho_0 + rho a). Given rho the system
+is linear in the other parameters, so GMM is solved in closed form for each rho and the
+criterion is minimised over the scalar rho from several starting values. Two steps: the
+block-diagonal 2SLS weight ((Z'Z)/N)^{-1}, then the inverse of the plant-clustered
+covariance of the moments at the first-step estimate. The reported objective is Hansen's J.
 """
 
 from __future__ import annotations
@@ -21,36 +22,46 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agglomeration.tfp._common import FloatArray, Panel, lag_index, poly_terms
+from agglomeration.tfp._common import (
+    FloatArray,
+    Panel,
+    lag_index,
+    make_starts,
+    multistart_minimize,
+    poly_terms,
+)
 from agglomeration.tfp._fit import Fit, Options
 
-
-def _gmm(x: FloatArray, z: FloatArray, y: FloatArray, w: FloatArray) -> FloatArray:
-    zx = z.T @ x
-    zy = z.T @ y
-    a = zx.T @ w @ zx
-    return np.asarray(np.linalg.solve(a, zx.T @ w @ zy), dtype=np.float64)
+#: Base starting values for the persistence rho (then random perturbations).
+RHO_STARTS = (0.7, 0.3, 0.95, 0.0, 0.5)
 
 
-def fit_wrdg(panel: Panel, opts: Options, rng: np.random.Generator | None = None) -> Fit:
+def fit_wrdg(
+    panel: Panel,
+    opts: Options,
+    rng: np.random.Generator,
+    starts: FloatArray | None = None,
+) -> Fit:
     """Estimate Wooldridge's (2009) system on ``panel`` (see module docstring).
 
     Parameters
     ----------
     panel : Panel
-        Prepared data; ``panel.proxy`` is the intermediate input.
+        Prepared data; ``panel.proxy`` is the intermediate input (or investment).
     opts : Options
-        ``poly_degree`` sets the degree of c(k, m).
-    rng : numpy.random.Generator, optional
-        Unused (the estimator is closed form); accepted for a uniform interface.
+        ``poly_degree`` sets the degree of c(k, m); ``markov_degree`` is not used (the law
+        of motion is linear).
+    rng : numpy.random.Generator
+        Source of start perturbations for rho.
+    starts : ndarray, optional
+        Starting values for rho (one per row); default ``RHO_STARTS`` then perturbations.
 
     Returns
     -------
     Fit
-        Parameters ordered free then state; ``objective`` is Hansen's J statistic and
-        ``extra`` holds its degrees of freedom.
+        Parameters ordered free then state; ``objective`` is Hansen's J; ``extra`` holds
+        rho, J and its degrees of freedom; ``optimum`` is rho.
     """
-    del rng
     n_f = panel.free.shape[1]
     n_s = panel.state.shape[1]
     c = poly_terms(np.column_stack([panel.state, panel.proxy]), opts.poly_degree)
@@ -59,54 +70,90 @@ def fit_wrdg(panel: Panel, opts: Options, rng: np.random.Generator | None = None
     prev = lag[cur]
     m = cur.size
     q = c.shape[1]
-    if m <= 2 * (q + n_f + n_s + 2):
+    n_par = n_f + n_s + q + 2
+    if m <= 4 * n_par:
         raise ValueError(
             f"WRDG: only {m} plant-years have the previous year observed, too few for "
-            f"{2 * (q + 1) + n_f + n_s} parameters; lower `poly_degree`."
+            f"{n_par} parameters; lower `poly_degree`."
         )
     one = np.ones((m, 1))
-    w, k, cc, cl = panel.free[cur], panel.state[cur], c[cur], c[prev]
+    w, k, k_lag, cc, cl = panel.free[cur], panel.state[cur], panel.state[prev], c[cur], c[prev]
     y = panel.y[cur]
-    # Parameter order: beta_w (F), beta_k (S), a1, pi1 (q), a2, pi2 (q).
-    zeros_s = np.zeros((m, n_s))
-    x1 = np.hstack([w, zeros_s, one, cc, np.zeros((m, 1 + q))])
-    x2 = np.hstack([w, k, np.zeros((m, 1 + q)), one, cl])
     z1 = np.hstack([one, w, cc])
     z2 = np.hstack([one, panel.free[prev], k, cl])
-    x = np.vstack([x1, x2])
-    z = np.block([[z1, np.zeros((m, z2.shape[1]))], [np.zeros((m, z1.shape[1])), z2]])
-    yy = np.r_[y, y]
-    w1 = np.asarray(np.linalg.pinv(z.T @ z / m), dtype=np.float64)
-    theta1 = _gmm(x, z, yy, w1)
-    resid = yy - x @ theta1
-    # Per-plant sums of the stacked moment contributions (plant-clustered S).
-    g_i = np.hstack([z1 * resid[:m, None], z2 * resid[m:, None]])
-    plant = panel.plant[cur]
-    _, inv = np.unique(plant, return_inverse=True)
+    p1, p2 = z1.shape[1], z2.shape[1]
+    # Parameter order: beta_w (F), beta_k (S), a, pi (q), alpha.
+    x1 = np.hstack([w, np.zeros((m, n_s)), one, cc, np.zeros((m, 1))])
+    z1y, z2y = z1.T @ y, z2.T @ y
+
+    def design2(rho: float) -> FloatArray:
+        return np.hstack([w, k - rho * k_lag, np.zeros((m, 1)), rho * cl, one])
+
+    z1x1 = z1.T @ x1
+
+    def solve(rho: float, weight: FloatArray) -> tuple[FloatArray, float]:
+        x2 = design2(rho)
+        zx = np.vstack([z1x1, z2.T @ x2]) / m
+        zy = np.r_[z1y, z2y] / m
+        a = zx.T @ weight @ zx
+        theta = np.linalg.lstsq(a, zx.T @ weight @ zy, rcond=None)[0]
+        gbar = zy - zx @ theta
+        return theta, float(m * gbar @ weight @ gbar)
+
+    zz = np.zeros((p1 + p2, p1 + p2))
+    zz[:p1, :p1] = z1.T @ z1 / m
+    zz[p1:, p1:] = z2.T @ z2 / m
+    w1 = np.asarray(np.linalg.pinv(zz), dtype=np.float64)
+
+    if starts is None:
+        starts = make_starts(
+            [np.array([r]) for r in RHO_STARTS], opts.n_starts, rng, opts.start_scale
+        )
+    step1 = multistart_minimize(
+        lambda r: solve(float(r[0]), w1)[1],
+        starts,
+        ["rho"],
+        method=opts.optimizer,
+        what="WRDG first-step GMM",
+    )
+    rho1 = float(step1.x[0])
+    theta1, _ = solve(rho1, w1)
+    x2 = design2(rho1)
+    e1 = y - x1 @ theta1
+    e2 = y - x2 @ theta1
+    g_i = np.hstack([z1 * e1[:, None], z2 * e2[:, None]])
+    _, inv = np.unique(panel.plant[cur], return_inverse=True)
     g_plant = np.zeros((int(inv.max()) + 1, g_i.shape[1]))
     np.add.at(g_plant, inv, g_i)
     s = g_plant.T @ g_plant / m
     w2 = np.asarray(np.linalg.pinv(s), dtype=np.float64)
-    theta = _gmm(x, z, yy, w2)
-    gbar = z.T @ (yy - x @ theta) / m
-    j_stat = float(m * gbar @ w2 @ gbar)
-    df = z.shape[1] - x.shape[1]
-    est = dict(zip(panel.input_names, theta[: n_f + n_s].tolist(), strict=True))
-    starts = pd.DataFrame(
-        [
-            {
-                "start": 0,
-                **est,
-                "objective": j_stat,
-                "converged": True,
-                "message": "closed form (linear two-step GMM): no starting values needed",
-            }
-        ]
+    starts2 = np.vstack([step1.x[None, :], np.atleast_2d(starts)])
+    step2 = multistart_minimize(
+        lambda r: solve(float(r[0]), w2)[1],
+        starts2,
+        ["rho"],
+        method=opts.optimizer,
+        what="WRDG second-step GMM",
+    )
+    rho = float(step2.x[0])
+    theta, j_stat = solve(rho, w2)
+    df = p1 + p2 - n_par
+    params = theta[: n_f + n_s]
+    # Input elasticities reached from every start (the spread over starting values).
+    per_start = [
+        solve(float(r), w2)[0][: n_f + n_s] if np.isfinite(r) else np.full(n_f + n_s, np.nan)
+        for r in step2.starts["rho"].to_numpy()
+    ]
+    table = pd.concat(
+        [step2.starts, pd.DataFrame(np.vstack(per_start), columns=list(panel.input_names))],
+        axis=1,
     )
     return Fit(
-        params=theta[: n_f + n_s],
+        params=params,
         objective=j_stat,
-        starts=starts,
+        starts=table,
         second_stage_rows=int(m),
-        extra={"hansen_j": j_stat, "hansen_j_df": float(df)},
+        best_start=step2.best_start,
+        extra={"rho": rho, "hansen_j": j_stat, "hansen_j_df": float(df)},
+        optimum=np.array([rho]),
     )
