@@ -1,0 +1,241 @@
+"""Tests for agglomeration.tfp: published values, hand-computed cases, bad input, bootstrap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agglomeration.tfp import ConvergenceError, estimate
+from agglomeration.tfp._common import (
+    lag_index,
+    multistart_minimize,
+    poly_terms,
+    prepare_panel,
+)
+from agglomeration.tfp.bootstrap import resample_plants
+
+CHILEAN = Path("/work/shared/data_raw/prodest_chilean.csv")
+KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
+
+
+@pytest.fixture(scope="module")
+def chilean() -> pd.DataFrame:
+    if not CHILEAN.exists():
+        pytest.skip(f"{CHILEAN} not available")
+    return pd.read_csv(CHILEAN)
+
+
+# --- published values (prodest vignette, Rovigatti & Mollisi 2018) -----------------------
+# prodest's first stage is a full 2nd-degree polynomial (its `~ .^2` formula plus squares)
+# and its law of motion is a cubic in omega_{t-1}: poly_degree=2, markov_degree=3.
+
+
+def test_olley_pakes_matches_prodest(chilean: pd.DataFrame) -> None:
+    r = estimate(chilean, "op", proxy="inv", poly_degree=2, **KW)
+    published = {"fX1": 0.314, "fX2": 0.256, "sX": 0.168}
+    for term, value in published.items():
+        assert abs(r.params[term] - value) < 0.01, (term, r.params[term])
+    # every start converges to the same optimum on these data
+    conv = r.starts[r.starts["converged"]]
+    assert len(conv) == len(r.starts)
+    assert conv["sX"].max() - conv["sX"].min() < 1e-4
+
+
+def test_levinsohn_petrin_matches_prodest(chilean: pd.DataFrame) -> None:
+    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    published = {"fX1": 0.199, "fX2": 0.169, "sX": 0.117}
+    for term, value in published.items():
+        assert abs(r.params[term] - value) < 0.01, (term, r.params[term])
+
+
+def test_first_stage_free_coefficients_equal_ols_with_polynomial(chilean: pd.DataFrame) -> None:
+    # Second engine: statsmodels OLS of Y on fX1, fX2 and the degree-2 polynomial in (sX, pX).
+    import statsmodels.formula.api as smf
+
+    f = "Y ~ fX1 + fX2 + sX + pX + I(sX**2) + I(sX*pX) + I(pX**2)"
+    sm = smf.ols(f, data=chilean).fit()
+    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    assert abs(r.params["fX1"] - sm.params["fX1"]) < 1e-8
+    assert abs(r.params["fX2"] - sm.params["fX2"]) < 1e-8
+
+
+def test_ols_and_fe_against_statsmodels(chilean: pd.DataFrame) -> None:
+    import statsmodels.formula.api as smf
+
+    ols = smf.ols("Y ~ fX1 + fX2 + sX", data=chilean).fit()
+    fe = smf.ols("Y ~ fX1 + fX2 + sX + C(idvar)", data=chilean).fit()
+    r_ols = estimate(chilean, "ols", **KW)
+    r_fe = estimate(chilean, "fe", **KW)
+    for t in ("fX1", "fX2", "sX"):
+        assert abs(r_ols.params[t] - ols.params[t]) < 1e-8
+        assert abs(r_fe.params[t] - fe.params[t]) < 1e-8
+    # 91 plants observed once carry no within variation: reported, not silently lost
+    assert (r_fe.dropped["reason"].str.contains("observed once")).sum() == 91
+
+
+def test_log_tfp_and_dispersion(chilean: pd.DataFrame) -> None:
+    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    expected = chilean["Y"] - chilean[["fX1", "fX2", "sX"]].to_numpy() @ r.params.to_numpy()
+    np.testing.assert_allclose(r.tfp.to_numpy(), expected.to_numpy(), atol=1e-12)
+    q90, q10 = np.quantile(expected, [0.9, 0.1])
+    assert abs(r.tfp_ratio_90_10() - np.exp(q90 - q10)) < 1e-12
+
+
+# --- hand-computed building blocks ------------------------------------------------------
+
+
+def test_lag_index_respects_gaps() -> None:
+    # plant 0: 2000, 2001, 2003 -> lags: none, row 0, none (2002 missing)
+    # plant 1: 2000, 2001      -> lags: none, row 3
+    plant = np.array([0, 0, 0, 1, 1])
+    time = np.array([2000, 2001, 2003, 2000, 2001])
+    np.testing.assert_array_equal(lag_index(plant, time), [-1, 0, -1, -1, 3])
+
+
+def test_prepare_panel_sorts_and_lags_by_time_not_row_order() -> None:
+    df = pd.DataFrame(
+        {
+            "id": ["b", "a", "a", "a"],
+            "t": [1, 3, 1, 2],
+            "y": [1.0, 2.0, 3.0, 4.0],
+            "l": 0.0,
+            "k": 0.0,
+            "m": 0.0,
+        }
+    )
+    p = prepare_panel(df, output="y", free="l", state="k", proxy="m", id="id", time="t")
+    # sorted: a1 (y=3), a2 (y=4), a3 (y=2), b1 (y=1)
+    np.testing.assert_array_equal(p.y, [3.0, 4.0, 2.0, 1.0])
+    np.testing.assert_array_equal(lag_index(p.plant, p.time), [-1, 0, 1, -1])
+
+
+def test_poly_terms_degree2_by_hand() -> None:
+    x = np.array([[2.0, 3.0]])
+    # a, b, a^2, ab, b^2 = 2, 3, 4, 6, 9
+    np.testing.assert_array_equal(poly_terms(x, 2), [[2.0, 3.0, 4.0, 6.0, 9.0]])
+    # number of monomials of degree 1..3 in 4 variables: C(7, 3) - 1 = 34
+    assert poly_terms(np.ones((1, 4)), 3).shape[1] == 34
+
+
+def test_multistart_picks_lowest_objective_deterministically() -> None:
+    # f(x) = (x^2 - 1)^2 + 0.1 (x - 1)^2 has minima near -1 (f ~ 0.4) and at 1 (f = 0).
+    def f(x: np.ndarray) -> float:
+        return float((x[0] ** 2 - 1) ** 2 + 0.1 * (x[0] - 1) ** 2)
+
+    res = multistart_minimize(f, np.array([[-1.5], [2.0], [-0.8]]), ["x"])
+    assert res.best_start == 1
+    assert abs(res.x[0] - 1.0) < 1e-5
+    assert res.starts["objective"].iloc[0] > 0.3  # the start that found the other minimum
+
+
+def test_convergence_failure_raises() -> None:
+    def f(x: np.ndarray) -> float:
+        return float("nan")
+
+    with pytest.raises(ConvergenceError, match="failed to converge from all 2"):
+        multistart_minimize(f, np.array([[0.0], [1.0]]), ["x"])
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def _small() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 60
+    return pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(12), 5),
+            "t": np.tile(np.arange(5), 12),
+            "y": rng.normal(size=n),
+            "l": rng.normal(size=n),
+            "k": rng.normal(size=n),
+            "m": rng.normal(size=n),
+        }
+    )
+
+
+SMALL = dict(output="y", free="l", state="k", proxy="m", id="id", time="t")
+
+
+def test_missing_proxy_value_is_an_error() -> None:
+    df = _small()
+    df.loc[3, "m"] = np.nan
+    with pytest.raises(ValueError, match=r"'m' has 1 missing"):
+        estimate(df, "lp", **SMALL)
+
+
+def test_non_numeric_proxy_is_an_error() -> None:
+    df = _small()
+    df["m"] = df["m"].astype(str)
+    with pytest.raises(ValueError, match=r"'m' must be numeric"):
+        estimate(df, "lp", **SMALL)
+
+
+def test_missing_proxy_argument_is_an_error() -> None:
+    with pytest.raises(ValueError, match="needs a `proxy`"):
+        estimate(_small(), "acf", **{**SMALL, "proxy": None})
+
+
+def test_duplicate_keys_are_an_error() -> None:
+    df = pd.concat([_small(), _small().iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"2 rows share a duplicated"):
+        estimate(df, "op", **SMALL)
+
+
+def test_unknown_method_and_bad_options() -> None:
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        estimate(_small(), "gmm", **SMALL)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="exit=True"):
+        estimate(_small(), "acf", exit=True, **SMALL)
+    with pytest.raises(ValueError, match="`n_boot` must be 0 or >= 2"):
+        estimate(_small(), "ols", n_boot=1, **SMALL)
+
+
+def test_plant_observed_once_is_reported(chilean: pd.DataFrame) -> None:
+    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    once = r.dropped[r.dropped["reason"].str.startswith("plant observed once")]
+    counts = chilean.groupby("idvar").size()
+    assert set(once["id"]) == set(counts[counts == 1].index)
+    assert len(once) == 91
+    # second stage = rows whose previous year is observed
+    d = chilean.sort_values(["idvar", "timevar"])
+    has_lag = (d.groupby("idvar")["timevar"].diff() == 1).sum()
+    assert r.n_second_stage == has_lag == 1944
+
+
+# --- bootstrap --------------------------------------------------------------------------
+
+
+def test_resample_plants_keeps_blocks_and_new_ids() -> None:
+    p = prepare_panel(_small(), **SMALL)
+    b = resample_plants(p, np.random.default_rng(3))
+    assert b.n == p.n  # balanced panel: 12 plants x 5 years
+    for g in np.unique(b.plant):
+        rows = b.row[b.plant == g]
+        assert len(set(p.plant[rows])) == 1  # one original plant per new id
+        np.testing.assert_array_equal(b.time[b.plant == g], np.arange(5))
+
+
+def test_bootstrap_seeded_and_independent_of_workers(chilean: pd.DataFrame) -> None:
+    a = estimate(chilean, "lp", proxy="pX", poly_degree=2, n_boot=6, seed=7, n_jobs=1, **KW)
+    b = estimate(chilean, "lp", proxy="pX", poly_degree=2, n_boot=6, seed=7, n_jobs=2, **KW)
+    assert a.std_errors is not None and b.std_errors is not None
+    np.testing.assert_allclose(a.boot_params.to_numpy(), b.boot_params.to_numpy(), atol=1e-10)
+    assert a.n_boot_failed == 0
+    # Wald test of CRS uses the bootstrap variance of the sum of elasticities
+    t = a.crs_test()
+    var = a.boot_params.sum(axis=1).var(ddof=1)
+    assert abs(t["wald"] - (a.returns_to_scale - 1) ** 2 / var) < 1e-10
+    tidy = a.tidy()
+    assert list(tidy["term"]) == ["fX1", "fX2", "sX", "returns_to_scale"]
+
+
+def test_result_is_frozen(chilean: pd.DataFrame) -> None:
+    import dataclasses
+
+    r = estimate(chilean, "ols", **KW)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.method = "x"  # type: ignore[misc]
