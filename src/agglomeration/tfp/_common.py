@@ -276,7 +276,10 @@ def _nelder_mead(
     fun: Callable[[FloatArray], float], x0: FloatArray, tol: float
 ) -> optimize.OptimizeResult:
     return optimize.minimize(
-        fun, x0, method="Nelder-Mead", options={"xatol": 1e-9, "fatol": tol, "maxiter": 20000}
+        fun,
+        x0,
+        method="Nelder-Mead",
+        options={"xatol": 1e-7, "fatol": tol, "maxiter": 1000 * max(1, len(x0))},
     )
 
 
@@ -287,7 +290,7 @@ def multistart_minimize(
     *,
     method: str = "BFGS",
     what: str = "second stage",
-    tol: float = 1e-10,
+    tol: float = 1e-9,
 ) -> MultiStartResult:
     """Minimise ``fun`` from every row of ``starts`` and keep the best converged run.
 

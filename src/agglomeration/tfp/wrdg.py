@@ -90,10 +90,12 @@ def fit_wrdg(
         return np.hstack([w, k - rho * k_lag, np.zeros((m, 1)), rho * cl, one])
 
     z1x1 = z1.T @ x1
+    # Z2'X2(rho) = A + rho B: precompute both so that each evaluation is small.
+    z2x_a = z2.T @ design2(0.0)
+    z2x_b = z2.T @ design2(1.0) - z2x_a
 
     def solve(rho: float, weight: FloatArray) -> tuple[FloatArray, float]:
-        x2 = design2(rho)
-        zx = np.vstack([z1x1, z2.T @ x2]) / m
+        zx = np.vstack([z1x1, z2x_a + rho * z2x_b]) / m
         zy = np.r_[z1y, z2y] / m
         a = zx.T @ weight @ zx
         theta = np.linalg.lstsq(a, zx.T @ weight @ zy, rcond=None)[0]
