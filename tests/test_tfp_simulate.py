@@ -53,3 +53,12 @@ def test_lp_with_leontief_materials_loses_labour() -> None:
     d, truth = _panel(1200, seed=11)
     r = estimate(d, "lp", proxy="m", **KW)
     assert abs(r.params["l"]) < 0.05 < truth.beta_l
+
+
+def test_op_with_exit_correction_on_unbalanced_panel() -> None:
+    sim = simulate.plant_panel(1200, 10, 11, exit=True)
+    d, truth = sim.panel, sim.truth
+    r = estimate(d, "op", proxy="i", exit=True, n_starts=6, **KW)
+    nt = len(d)
+    assert abs(r.params["l"] - truth.beta_l) < C_L / np.sqrt(nt) * 10
+    assert abs(r.params["k"] - truth.beta_k) < C_K / np.sqrt(nt) * 10 / 3
