@@ -73,9 +73,10 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def estimate(session: nox.Session) -> None:
-    """Estimate every specification in analysis/specs/."""
+    """Estimate every specification in analysis/specs/ and the production functions."""
     _install(session)
     _step(session, "estimate.py")
+    _step(session, "tfp_table.py")
 
 
 @nox.session
@@ -103,6 +104,7 @@ def paper(session: nox.Session) -> None:
     _step(session, "data.py", *session.posargs)
     _step(session, "build.py")
     _step(session, "estimate.py")
+    _step(session, "tfp_table.py")
     _step(session, "tables.py")
     with session.chdir("paper"):
         session.run(

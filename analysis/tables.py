@@ -1,6 +1,7 @@
 """Step `tables`: estimates and panels -> LaTeX tables and the macros the text quotes.
 
-Reads: analysis/montecarlo_conley_coverage.csv (committed Monte Carlo result), bld/estimates/estimates.csv, bld/estimates/baseline_variances.csv, bld/panels/eg_gamma.csv,
+Reads: analysis/montecarlo_conley_coverage.csv (committed Monte Carlo result), bld/estimates/estimates.csv,
+bld/estimates/tfp.csv, bld/estimates/baseline_variances.csv, bld/panels/eg_gamma.csv,
 bld/panels/county.parquet, bld/panels/build_report.csv.
 Produces: bld/tables/summary_county.tex, bld/tables/baseline.tex,
 bld/tables/baseline_variances.tex, bld/tables/eg_gamma_top.tex, bld/macros.tex.
@@ -123,6 +124,8 @@ def main() -> None:
     )
     write_text(TABLES / "montecarlo_conley.tex", make_frame_table(mc_frame, digits=3))
 
+    tfp = pd.read_csv(ESTIMATES / "tfp.csv").set_index(["method", "term"])["estimate"]
+
     def count(dataset: str, reason_start: str) -> int:
         hit = report[(report["dataset"] == dataset) & report["reason"].str.startswith(reason_start)]
         return int(hit["rows"].sum())
@@ -147,6 +150,15 @@ def main() -> None:
         "MCCoverageCluster": format_number(
             100 * mc.loc[mc["variance"].eq("cluster(region)"), "coverage"].iloc[0], 1
         ),
+        "TFPOPSkilled": format_number(tfp[("op", "fX1")], 3),
+        "TFPOPUnskilled": format_number(tfp[("op", "fX2")], 3),
+        "TFPOPCapital": format_number(tfp[("op", "sX")], 3),
+        "TFPLPSkilled": format_number(tfp[("lp", "fX1")], 3),
+        "TFPLPUnskilled": format_number(tfp[("lp", "fX2")], 3),
+        "TFPLPCapital": format_number(tfp[("lp", "sX")], 3),
+        "TFPOLSSkilled": format_number(tfp[("ols", "fX1")], 3),
+        "TFPOLSUnskilled": format_number(tfp[("ols", "fX2")], 3),
+        "TFPOPRatio": format_number(tfp[("op", "tfp_90_10_ratio")], 1),
         "SEStateCluster": format_number(
             cv.loc[cv["variance"].eq("cluster(state_fips)"), "std_error"].iloc[0], 4
         ),

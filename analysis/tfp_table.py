@@ -3,20 +3,24 @@
 Reads: the raw Chilean plant panel (``prodest_chilean.csv``).
 Produces: a LaTeX booktabs table and a tidy CSV (one row per method x term).
 
-Usage:
+Usage (defaults shown):
     python analysis/tfp_table.py --data data_raw/prodest_chilean.csv \
-        --tex bld/tables/tfp.tex --csv bld/estimates/tfp.csv
+        --tex bld/tables/tfp.tex --csv bld/estimates/tfp.csv --n-boot 200
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
+from agglomeration.report import TableColumn, make_regression_table
 from agglomeration.tfp import METHOD_LABELS, TFPResult, estimate
+
+from project_paths import DATA_RAW, ESTIMATES, TABLES, write_csv, write_text
 
 KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
 # (method, proxy): investment for OP, electricity for LP, ACF and Wooldridge.
@@ -66,64 +70,59 @@ def tidy_frame(results: list[TFPResult]) -> pd.DataFrame:
 
 
 def latex_table(results: list[TFPResult]) -> str:
-    heads = [METHOD_LABELS[r.method].replace("Ackerberg-Caves-Frazer", "ACF") for r in results]
-    heads = [h.replace("Levinsohn-Petrin", "LP").replace("Olley-Pakes", "OP") for h in heads]
-    cols = "l" + "c" * len(results)
-    lines = [
-        f"\\begin{{tabular}}{{{cols}}}",
-        "\\toprule",
-        " & " + " & ".join(heads) + " \\\\",
-        "\\midrule",
-    ]
-    for term, label in TERMS.items():
-        est = " & ".join(f"{r.params[term]:.3f}" for r in results)
-        se = " & ".join(
-            f"({r.std_errors[term]:.3f})" if r.std_errors is not None else "" for r in results
+    """Methods side by side (booktabs) with bootstrap SEs, returns to scale and dispersion."""
+    columns = []
+    for r in results:
+        t = r.tidy().set_index("term").loc[list(TERMS)]
+        se = t["std_error"].to_numpy(dtype=float)
+        z = t["estimate"].to_numpy(dtype=float) / se
+        coefs = pd.DataFrame(
+            {
+                "term": list(TERMS),
+                "estimate": t["estimate"].to_numpy(dtype=float),
+                "std_error": se,
+                "p_value": 2 * stats.norm.sf(np.abs(z)),
+            }
         )
-        lines += [f"{label} & {est} \\\\", f" & {se} \\\\"]
-    rts = " & ".join(f"{r.returns_to_scale:.3f}" for r in results)
-    rts_se = " & ".join(f"({r.crs_test()['se']:.3f})" for r in results)
-    pval = " & ".join(f"{r.crs_test()['pvalue']:.3f}" for r in results)
-    disp = " & ".join(f"{r.tfp_ratio_90_10():.2f}" for r in results)
-    lines += [
-        "\\midrule",
-        f"Returns to scale & {rts} \\\\",
-        f" & {rts_se} \\\\",
-        f"$p$-value, CRS & {pval} \\\\",
-        f"TFP 90/10 ratio & {disp} \\\\",
-        "\\midrule",
-        "Plant-years & " + " & ".join(str(r.n_obs) for r in results) + " \\\\",
-        "Estimation sample & " + " & ".join(str(r.n_second_stage) for r in results) + " \\\\",
-        "Plants & " + " & ".join(str(r.n_plants) for r in results) + " \\\\",
-        "Bootstrap reps (failed) & "
-        + " & ".join(f"{r.n_boot} ({r.n_boot_failed})" for r in results)
-        + " \\\\",
-        "\\bottomrule",
-        "\\end{tabular}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+        crs = r.crs_test()
+        head = METHOD_LABELS[r.method]
+        for long, short in (
+            ("Ackerberg-Caves-Frazer", "ACF"),
+            ("Levinsohn-Petrin", "LP"),
+            ("Olley-Pakes", "OP"),
+        ):
+            head = head.replace(long, short)
+        columns.append(
+            TableColumn(
+                head,
+                coefs,
+                {
+                    "Returns to scale": f"{r.returns_to_scale:.3f} ({crs['se']:.3f})",
+                    "p-value, CRS": f"{crs['pvalue']:.3f}",
+                    "TFP 90/10 ratio": f"{r.tfp_ratio_90_10():,.2f}",
+                    "Plant-years": f"{r.n_obs:,}",
+                    "Estimation sample": f"{r.n_second_stage:,}",
+                    "Plants": f"{r.n_plants:,}",
+                    "Bootstrap reps (failed)": f"{r.n_boot} ({r.n_boot_failed})",
+                },
+            )
+        )
+    return make_regression_table(columns, list(TERMS), TERMS)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", required=True, type=Path)
-    p.add_argument("--tex", required=True, type=Path)
-    p.add_argument("--csv", required=True, type=Path)
+    p.add_argument("--data", type=Path, default=DATA_RAW / "prodest_chilean.csv")
+    p.add_argument("--tex", type=Path, default=TABLES / "tfp.tex")
+    p.add_argument("--csv", type=Path, default=ESTIMATES / "tfp.csv")
     p.add_argument("--n-boot", type=int, default=200)
     p.add_argument("--seed", type=int, default=20260601)
     p.add_argument("--n-jobs", type=int, default=2)
     args = p.parse_args()
     data = pd.read_csv(args.data)
     results = fit_all(data, args.n_boot, args.seed, args.n_jobs)
-    _atomic_write(args.tex, latex_table(results))
-    _atomic_write(args.csv, tidy_frame(results).to_csv(index=False, float_format="%.10g"))
+    write_text(args.tex, latex_table(results))
+    write_csv(args.csv, tidy_frame(results))
     for r in results:
         print(r.summary(), end="\n\n")
 
