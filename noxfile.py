@@ -126,6 +126,7 @@ def verify(session: nox.Session) -> None:
     _step(session, "data.py", *session.posargs)
     _step(session, "build.py")
     _step(session, "estimate.py")
+    _step(session, "tfp_table.py")
     _step(session, "registry.py", "compare")
 
 
