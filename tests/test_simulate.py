@@ -571,3 +571,33 @@ def test_dartboard_deterministic_and_bad_input() -> None:
         simulate.dartboard([1.0], 3, 0, plant_size="weibull")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="pareto_shape"):
         simulate.dartboard([1.0], 3, 0, plant_size="pareto", pareto_shape=0.0)
+
+
+def test_plant_panel_delta_spread_gives_fixed_plant_specific_depreciation() -> None:
+    # Back out delta from k_{t+1} = log((1 - delta) e^k_t + e^i_t):
+    # delta = (e^k_t + e^i_t - e^k_{t+1}) / e^k_t, per plant-year.
+    def implied(panel: pd.DataFrame) -> pd.DataFrame:
+        p = panel.sort_values(["plant", "year"])
+        nxt = p.groupby("plant")["k"].shift(-1)
+        dl = (np.exp(p["k"]) + np.exp(p["i"]) - np.exp(nxt)) / np.exp(p["k"])
+        return pd.DataFrame({"plant": p["plant"], "d": dl}).dropna()
+
+    base = implied(simulate.plant_panel(200, 6, 5).panel)
+    np.testing.assert_allclose(base["d"], 0.1, rtol=1e-9)
+    sim = simulate.plant_panel(2000, 6, 5, delta_spread=0.05)
+    assert sim.truth.delta_spread == 0.05
+    d = implied(sim.panel)
+    per = d.groupby("plant")["d"].agg(["min", "max"])
+    np.testing.assert_allclose(per["min"], per["max"], rtol=1e-8)  # constant within plant
+    assert per["min"].min() >= 0.05 - 1e-9 and per["max"].max() <= 0.15 + 1e-9
+    # U(0.05, 0.15): mean 0.1, sd 0.1/sqrt(12) = 0.0289; 2000 plants -> se of mean 0.00065
+    assert abs(per["min"].mean() - 0.1) < 0.003
+    assert abs(per["min"].std() - 0.1 / np.sqrt(12)) < 0.003
+
+
+def test_plant_panel_delta_spread_default_draws_nothing() -> None:
+    a = simulate.plant_panel(100, 5, 9).panel
+    b = simulate.plant_panel(100, 5, 9, delta_spread=0.0).panel
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match="delta_spread"):
+        simulate.plant_panel(10, 3, 0, delta=0.1, delta_spread=0.1)

@@ -908,6 +908,7 @@ class PlantTruth:
     n_plants: int
     n_years: int
     burn_in: int
+    delta_spread: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -954,6 +955,7 @@ def plant_panel(
     exit_omega: float | None = None,
     exit_k: float = 0.1,
     burn_in: int = 20,
+    delta_spread: float = 0.0,
 ) -> SimulatedPlants:
     """Simulate a plant panel from a Cobb-Douglas value-added technology (ACF 2015 design).
 
@@ -973,7 +975,10 @@ def plant_panel(
       ``l_{t-1}`` is not, which is what the ACF moment ``E[xi_t l_{t-1}] = 0`` needs;
     - capital: ``k_{t+1} = log((1 - delta) exp(k_t) + exp(i_t))`` with investment
       ``i_t = log(delta) + k_target + investment_k (k_t - k_target) + investment_omega omega_t``,
-      strictly increasing in ``omega`` given ``k`` (Olley & Pakes 1996 invertibility);
+      strictly increasing in ``omega`` given ``k`` (Olley & Pakes 1996 invertibility); with
+      ``delta_spread > 0`` each plant has its own depreciation rate ``delta_i ~ U(delta -
+      delta_spread, delta + delta_spread)`` (fixed over time, unobserved; ACF 2015, sec. 4.1,
+      use plant-specific rates), used in both the investment rule and the accumulation;
     - intermediate input (materials, Leontief in value added when ``m_omega=1, m_omega_sq=0``):
       ``m_t = m_intercept + beta_l l_t + beta_k k_t + m_omega omega_t + m_omega_sq omega_t**2``,
       strictly increasing in ``omega`` given ``(k, l)`` (Levinsohn & Petrin 2003 invertibility);
@@ -1027,6 +1032,15 @@ def plant_panel(
         How much the threshold falls per unit of log capital above ``k_target``.
     burn_in : int
         Unrecorded years simulated first (>= 0).
+    delta_spread : float
+        Half-width of the uniform distribution of plant-specific depreciation rates around
+        ``delta``; ``0`` (default) gives every plant ``delta`` and draws nothing, so outputs
+        are bit-identical to earlier versions. With one common rate, ``k_t`` is an exact
+        function of ``(k_{t-1}, omega_{t-1})`` and, to first order in ``k``, ``omega_{t-1}(b) =
+        omega_{t-1} + (beta_k - b_k) k_{t-1}`` is again first-order Markov at ``b_k = beta_k -
+        (1 - delta (1 - investment_k) - rho) / (delta investment_omega)``, a second, spurious
+        root of the ACF moments (about -2.5 at the defaults); plant-specific rates remove it.
+        Must satisfy ``0 < delta - delta_spread`` and ``delta + delta_spread < 1``.
 
     Returns
     -------
@@ -1067,6 +1081,12 @@ def plant_panel(
     s_l = _nonneg("sigma_l_opt", sigma_l_opt)
     dl = _in_open_unit("delta", delta, allow_zero=False)
     kt = _finite("k_target", k_target)
+    d_sp = _nonneg("delta_spread", delta_spread)
+    if d_sp > 0 and not (dl - d_sp > 0 and dl + d_sp < 1):
+        raise ValueError(
+            f"delta_spread={d_sp} with delta={dl} puts depreciation rates outside (0, 1); "
+            f"use delta_spread < min(delta, 1 - delta) = {min(dl, 1 - dl):.6g}."
+        )
     i_om = _finite("investment_omega", investment_omega)
     if i_om <= 0:
         raise ValueError(
@@ -1099,6 +1119,9 @@ def plant_panel(
     omega = rng.normal(0.0, sd_om, n)
     k = kt + rng.standard_normal(n)
     w = rng.normal(0.0, s_w / math.sqrt(1.0 - rw**2) if s_w > 0 else 0.0, n)
+    # plant-specific depreciation: drawn only when requested, so the default stream is unchanged
+    dl_p: float | NDArray[np.float64] = rng.uniform(dl - d_sp, dl + d_sp, n) if d_sp > 0 else dl
+    log_dl = np.log(dl_p) if d_sp > 0 else math.log(dl)
     shape = (n, n_t)
     out = {nm: np.empty(shape) for nm in ("y", "l", "k", "m", "i", "omega")}
     alive = np.ones(n, dtype=bool)
@@ -1112,7 +1135,7 @@ def plant_panel(
         l_t = (log_bl + b0 + bk * k + om_mid - w) / (1.0 - bl) + s_l * rng.standard_normal(n)
         y_t = b0 + bl * l_t + bk * k + omega + s_eps * rng.standard_normal(n)
         m_t = m0 + bl * l_t + bk * k + m_om * omega + m_sq * omega**2
-        i_t = math.log(dl) + kt + i_k * (k - kt) + i_om * omega
+        i_t = log_dl + kt + i_k * (k - kt) + i_om * omega
         tt = t - burn_in
         if tt >= 0:
             out["y"][:, tt] = y_t
@@ -1126,7 +1149,7 @@ def plant_panel(
                 leaving = alive & (omega < ex_om - ex_k * (k - kt))
                 exit_flag[:, tt] = leaving
                 alive &= ~leaving
-        k = np.log((1.0 - dl) * np.exp(k) + np.exp(i_t))
+        k = np.log((1.0 - dl_p) * np.exp(k) + np.exp(i_t))
 
     if m_sq != 0.0:
         slope = m_om + 2.0 * m_sq * out["omega"][observed]
@@ -1154,7 +1177,7 @@ def plant_panel(
         labour_timing=b, sigma_wage=s_w, rho_wage=rw, sigma_l_opt=s_l, delta=dl,
         k_target=kt, investment_omega=i_om, investment_k=i_k, m_intercept=m0,
         m_omega=m_om, m_omega_sq=m_sq, exit=bool(exit), exit_omega=ex_om, exit_k=ex_k,
-        n_plants=n, n_years=n_t, burn_in=int(burn_in),
+        n_plants=n, n_years=n_t, burn_in=int(burn_in), delta_spread=d_sp,
     )
     return SimulatedPlants(panel=panel, truth=truth)
 

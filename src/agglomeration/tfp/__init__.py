@@ -39,7 +39,9 @@ _NEEDS_PROXY = ("op", "lp", "acf", "wrdg")
 _NUMERICAL = ("op", "lp", "acf", "wrdg")
 
 
-def _dropped(panel: Panel, method: str, id_values: np.ndarray) -> pd.DataFrame:
+def _dropped(
+    panel: Panel, method: str, id_values: np.ndarray, acf_instruments: str = "prodest"
+) -> pd.DataFrame:
     counts = np.bincount(panel.plant)
     single = counts[panel.plant] == 1
     reasons = np.full(panel.n, "", dtype=object)
@@ -49,6 +51,11 @@ def _dropped(panel: Panel, method: str, id_values: np.ndarray) -> pd.DataFrame:
             "previous year not observed (first year or after a gap): used only as a lag"
         )
         reasons[single] = "plant observed once: cannot enter the second stage"
+        if method == "acf" and acf_instruments == "lags":
+            lag2 = np.where(lag >= 0, lag[np.maximum(lag, 0)], -1)
+            reasons[(lag >= 0) & (lag2 < 0)] = (
+                "year t-2 not observed: used only as a lag (acf_instruments='lags')"
+            )
         if method == "wrdg":
             reasons[single] = "plant observed once: cannot enter either equation"
     elif method == "fe":
@@ -83,6 +90,7 @@ def estimate(
     n_boot: int = 0,
     seed: int = 0,
     n_jobs: int = 1,
+    acf_instruments: Literal["prodest", "lags"] = "prodest",
 ) -> TFPResult:
     """Estimate a value-added Cobb-Douglas production function on a plant panel.
 
@@ -130,6 +138,13 @@ def estimate(
         Seed for the start perturbations and the bootstrap.
     n_jobs : int, default 1
         Worker processes for the bootstrap.
+    acf_instruments : {"prodest", "lags"}, default "prodest"
+        ACF only. ``"prodest"``: the just-identified moments ``E[xi_t (w_{t-1}, k_t)] = 0``
+        of ACF (2015, eq. 28) as in prodest. ``"lags"``: adds ``k_{t-1}`` and ``w_{t-2}``
+        (over-identified, one-step GMM with weight ``(Z'Z)^{-1}``; needs two consecutive
+        lags, so each plant's first two years are used only as lags). The just-identified
+        moments can have several exact roots (see :mod:`agglomeration.tfp.acf`); the extra
+        moments make the spurious ones local minima with a positive criterion.
 
     Returns
     -------
@@ -152,6 +167,10 @@ def estimate(
     for nm, v in (("poly_degree", poly_degree), ("markov_degree", markov_degree)):
         if not isinstance(v, int) or v < 1:
             raise ValueError(f"`{nm}` must be a positive integer; got {v!r}.")
+    if acf_instruments not in ("prodest", "lags"):
+        raise ValueError(
+            f"`acf_instruments` must be 'prodest' or 'lags'; got {acf_instruments!r}."
+        )
     if n_boot < 0 or n_boot == 1:
         raise ValueError(f"`n_boot` must be 0 or >= 2; got {n_boot}.")
     opts = Options(
@@ -161,6 +180,7 @@ def estimate(
         n_starts=n_starts,
         start_scale=start_scale,
         optimizer=optimizer,
+        acf_instruments=acf_instruments,
     )
     panel = prepare_panel(
         data,
@@ -232,7 +252,7 @@ def estimate(
         n_obs=panel.n,
         n_plants=int(panel.plant.max()) + 1,
         n_second_stage=fit.second_stage_rows,
-        dropped=_dropped(panel, method, id_values),
+        dropped=_dropped(panel, method, id_values, acf_instruments),
         options=opts,
         first_stage=fit.first_stage,
         extra=dict(fit.extra),

@@ -28,6 +28,10 @@ class Options:
         Standard deviation of the Gaussian perturbations around the base starts.
     optimizer : str
         ``scipy.optimize.minimize`` method.
+    acf_instruments : str
+        ACF second-stage moments: ``"prodest"`` (just identified, ``(w_{t-1}, k_t)``) or
+        ``"lags"`` (over-identified, adds ``k_{t-1}`` and ``w_{t-2}``); see
+        :mod:`agglomeration.tfp.acf`.
     """
 
     poly_degree: int = 3
@@ -36,6 +40,7 @@ class Options:
     n_starts: int = 5
     start_scale: float = 0.2
     optimizer: str = "BFGS"
+    acf_instruments: str = "prodest"
 
 
 @dataclass(frozen=True)
