@@ -239,3 +239,19 @@ def test_result_is_frozen(chilean: pd.DataFrame) -> None:
     r = estimate(chilean, "ols", **KW)
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.method = "x"  # type: ignore[misc]
+
+
+def test_acf_instruments_option_is_validated() -> None:
+    with pytest.raises(ValueError, match="acf_instruments"):
+        estimate(_small(), "acf", acf_instruments="all", **SMALL)  # type: ignore[arg-type]
+
+
+def test_acf_lags_uses_years_with_two_lags_and_reports_the_rest() -> None:
+    # 12 plants x 5 years: "prodest" moments use years 2-5 (48 rows), "lags" years 3-5 (36);
+    # the dropped frame names every row used only as a lag (12 first years + 12 second years).
+    df = _small()
+    r = estimate(df, "acf", acf_instruments="lags", **SMALL)
+    assert r.n_second_stage == 36
+    assert len(r.dropped) == 24
+    assert (r.dropped["reason"].str.contains("t-2 not observed")).sum() == 12
+    assert estimate(df, "acf", **SMALL).n_second_stage == 48

@@ -140,9 +140,10 @@ def estimate(
         Worker processes for the bootstrap.
     acf_instruments : {"prodest", "lags"}, default "prodest"
         ACF only. ``"prodest"``: the just-identified moments ``E[xi_t (w_{t-1}, k_t)] = 0``
-        of ACF (2015, eq. 28) as in prodest. ``"lags"``: adds ``k_{t-1}`` and ``w_{t-2}``
-        (over-identified, one-step GMM with weight ``(Z'Z)^{-1}``; needs two consecutive
-        lags, so each plant's first two years are used only as lags). The just-identified
+        of ACF (2015, eq. 28) as in prodest. ``"lags"``: instruments ``w_{t-1}, w_{t-2}, k_{t-2}``, ``k_t, k_{t-1}``
+        and their squares and cross products (over-identified, one-step GMM with weight
+        ``(Z'Z)^{-1}``; needs two consecutive lags, so each plant's first two years are used
+        only as lags). The just-identified
         moments can have several exact roots (see :mod:`agglomeration.tfp.acf`); the extra
         moments make the spurious ones local minima with a positive criterion.
 

@@ -30,7 +30,7 @@ class Options:
         ``scipy.optimize.minimize`` method.
     acf_instruments : str
         ACF second-stage moments: ``"prodest"`` (just identified, ``(w_{t-1}, k_t)``) or
-        ``"lags"`` (over-identified, adds ``k_{t-1}`` and ``w_{t-2}``); see
+        ``"lags"`` (over-identified: adds ``w_{t-2}``, ``k_{t-2}``, ``k_{t-1}`` and quadratic terms in ``(k_t, k_{t-1})``); see
         :mod:`agglomeration.tfp.acf`.
     """
 
