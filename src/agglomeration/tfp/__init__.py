@@ -145,7 +145,9 @@ def estimate(
         ``(Z'Z)^{-1}``; needs two consecutive lags, so each plant's first two years are used
         only as lags). The just-identified
         moments can have several exact roots (see :mod:`agglomeration.tfp.acf`); the extra
-        moments make the spurious ones local minima with a positive criterion.
+        moments make the spurious ones local minima with a criterion that grows with N.
+        ``result.extra`` holds Hansen's J (homoskedastic, ``hansen_j``, ``hansen_j_df``) and
+        the innovation variance ``sigma2_xi`` for ACF.
 
     Returns
     -------

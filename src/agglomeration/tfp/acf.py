@@ -120,12 +120,14 @@ def fit_acf(
     m = cur.size
     w = np.linalg.inv(z.T @ z / m)
 
-    def objective(b: FloatArray) -> float:
+    def innovation(b: FloatArray) -> FloatArray:
         omega = phi_c - x_c @ b
         basis = markov_basis(phi_l - x_l @ b, opts.markov_degree)
         g, *_ = np.linalg.lstsq(basis, omega, rcond=None)
-        xi = omega - basis @ g
-        mom = z.T @ xi / m
+        return np.asarray(omega - basis @ g, dtype=np.float64)
+
+    def objective(b: FloatArray) -> float:
+        mom = z.T @ innovation(b) / m
         return float(m * (mom @ w @ mom))
 
     if starts is None:
@@ -146,4 +148,21 @@ def fit_acf(
         first_stage=pd.Series(coef1, index=["const"] + [f"poly{j}" for j in range(poly.shape[1])]),
         best_start=ms.best_start,
         optimum=ms.x,
+        extra=_overid_stats(ms.fun, innovation(ms.x), z.shape[1], n_par),
     )
+
+
+def _overid_stats(obj: float, xi: FloatArray, n_moments: int, n_par: int) -> dict[str, float]:
+    """Hansen's J under homoskedasticity: the criterion divided by the innovation variance.
+
+    With weight (Z'Z/M)^{-1}, J = obj / sigma^2_xi is asymptotically chi-squared with
+    ``n_moments - n_par`` degrees of freedom at the truth (Hansen 1982; the first-stage and
+    law-of-motion estimation are ignored, so treat it as a diagnostic, not an exact test).
+    """
+    s2 = float(np.mean(xi**2))
+    return {
+        "n_moments": float(n_moments),
+        "sigma2_xi": s2,
+        "hansen_j": obj / s2 if s2 > 0 else float("nan"),
+        "hansen_j_df": float(n_moments - n_par),
+    }
