@@ -27,6 +27,7 @@ from agglomeration.measures import (
     colocation_relatedness,
     ellison_glaeser_gamma,
     krugman_specialisation,
+    mark_suppressed,
     plant_herfindahl_from_counts,
     prepare_cluster_crosswalk,
     region_herfindahl,
@@ -143,9 +144,9 @@ def add_metro_measures(metro: pd.DataFrame, raw_dir: Path) -> tuple[pd.DataFrame
     )
     cbp = cbp.rename(columns={"cbsa_code": "cbsa", "naics_code": "naics", "EMP": "employment"})
     cbp["cbsa"] = cbp["cbsa"].str.zfill(5)
-    cbp["employment"] = (
-        cbp["employment"].astype(float).where(~(cbp["employment"].eq(0) & cbp["ESTAB"].gt(0)))
-    )
+    cbp = mark_suppressed(
+        cbp.astype({"employment": float}), value="employment", establishments="ESTAB"
+    ).table
     cw = prepare_cluster_crosswalk(
         pd.read_csv(raw_dir / FILES["cluster_crosswalk"], dtype={"naics": str})
     )
