@@ -66,12 +66,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from agglomeration.inference import (
-    SpatialNeighbors,
-    _pyfixest_hetero_ssc,
-    conley_vcov_from_fit,
-    spatial_neighbors,
-)
+from agglomeration.inference import SpatialNeighbors, conley_vcov_from_fit, spatial_neighbors
+from agglomeration.inference.conley import _pyfixest_hetero_ssc
 
 __all__ = [
     "EstimationResult",

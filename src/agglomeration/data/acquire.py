@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from agglomeration.errors import ChecksumError, DataIntegrityError, DownloadError
+
 __all__ = [
     "MIRROR_ENV_VAR",
     "AcquireReport",
@@ -72,62 +74,18 @@ Action = Literal["copied", "downloaded", "skipped-valid"]
 # errors
 
 
-class DataIntegrityError(ValueError):
-    """A raw data file is missing or does not match its expected SHA-256.
-
-    Attributes
-    ----------
-    problems : tuple of RawFileProblem
-        Every problem found, one per file.
-    """
-
-    def __init__(self, message: str, problems: tuple[RawFileProblem, ...] = ()) -> None:
-        super().__init__(message)
-        self.problems = problems
+def _checksum_error(name: str, expected: str, actual: str, source: str, fix: str) -> ChecksumError:
+    problem = RawFileProblem(name=name, kind="mismatch", expected=expected, actual=actual)
+    return ChecksumError(name, expected, actual, source, fix, (problem,))
 
 
-class ChecksumError(DataIntegrityError):
-    """A file's SHA-256 differs from the one recorded in ``SHA256SUMS``.
-
-    Attributes
-    ----------
-    name : str
-        The file name as listed in ``SHA256SUMS``.
-    expected, actual : str
-        Expected and actual SHA-256 (lower-case hex).
-    source : str
-        Where the bytes came from (mirror path or URL), or the local path for :func:`verify`.
-    """
-
-    def __init__(self, name: str, expected: str, actual: str, source: str, fix: str) -> None:
-        problem = RawFileProblem(name=name, kind="mismatch", expected=expected, actual=actual)
-        super().__init__(
-            f"checksum mismatch for raw file {name!r} from {source}: expected sha256 {expected}, "
-            f"got {actual}. {fix}",
-            (problem,),
-        )
-        self.name = name
-        self.expected = expected
-        self.actual = actual
-        self.source = source
-
-
-class DownloadError(OSError):
-    """A download failed (HTTP error, unreachable server, connection closed early).
-
-    Attributes
-    ----------
-    url : str
-        The URL that failed.
-    """
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(
-            f"download of {url} failed: {reason}. Nothing was written for this file. Retry, "
-            f"check the base URL, or copy the files from a data mirror folder instead "
-            f"(set {MIRROR_ENV_VAR} or pass a mirror)."
-        )
-        self.url = url
+def _download_error(url: str, reason: str) -> DownloadError:
+    return DownloadError(
+        url,
+        reason,
+        "Retry, check the base URL, or copy the files from a data mirror folder instead "
+        f"(set {MIRROR_ENV_VAR} or pass a mirror).",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,7 +388,7 @@ def _copy_one(mirror: Path, dest: Path, name: str, expected: str) -> tuple[int, 
     with _temporary_file(dest, name) as (f, tmp), open(src_path, "rb") as src:
         n, actual = _stream(src, f)
         if actual != expected:
-            raise ChecksumError(
+            raise _checksum_error(
                 name, expected, actual, str(src_path), _fix_for_mismatch(str(src_path))
             )
         _finalize(f, tmp, dest / name)
@@ -446,26 +404,26 @@ def _download_one(
                 length_header = resp.headers.get("Content-Length")
                 n, actual = _stream(resp, f)
         except urllib.error.HTTPError as e:
-            raise DownloadError(url, f"HTTP {e.code} {e.reason}") from e
+            raise _download_error(url, f"HTTP {e.code} {e.reason}") from e
         except urllib.error.URLError as e:
-            raise DownloadError(url, f"cannot open URL ({e.reason})") from e
+            raise _download_error(url, f"cannot open URL ({e.reason})") from e
         except http.client.IncompleteRead as e:
-            raise DownloadError(url, f"connection closed early ({e!r})") from e
+            raise _download_error(url, f"connection closed early ({e!r})") from e
         except (OSError, http.client.HTTPException) as e:
-            raise DownloadError(url, f"{type(e).__name__}: {e}") from e
+            raise _download_error(url, f"{type(e).__name__}: {e}") from e
         if length_header is not None:
             try:
                 declared = int(length_header)
             except ValueError:
                 declared = -1
             if declared != n:
-                raise DownloadError(
+                raise _download_error(
                     url,
                     f"received {n:,d} bytes but the server announced "
                     f"Content-Length {length_header} (connection closed early or truncated)",
                 )
         if actual != expected:
-            raise ChecksumError(name, expected, actual, url, _fix_for_mismatch(url))
+            raise _checksum_error(name, expected, actual, url, _fix_for_mismatch(url))
         _finalize(f, tmp, dest / name)
     return n, actual
 
@@ -655,7 +613,7 @@ def verify(
         if len(problems) == 1 and problems[0].kind == "mismatch":
             p = problems[0]
             assert p.actual is not None
-            raise ChecksumError(p.name, p.expected, p.actual, str(dest / p.name), fix)
+            raise _checksum_error(p.name, p.expected, p.actual, str(dest / p.name), fix)
         listing = "\n  ".join(p.message() for p in problems)
         raise DataIntegrityError(
             f"{len(problems)} of {len(expected)} raw files in {dest} are missing or altered:\n  "

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from agglomeration.errors import RawDataError
+
 __all__ = [
     "RawDataError",
     "read_bea_gdp",
@@ -52,10 +54,6 @@ FILES: dict[str, str] = {
 """Logical name -> file name of every raw file the project uses."""
 
 PATENT_YEARS: tuple[int, ...] = tuple(range(2000, 2016))
-
-
-class RawDataError(ValueError):
-    """A raw file does not have the structure the project expects (columns, keys, values)."""
 
 
 def _path(raw_dir: Path | str, key: str) -> Path:

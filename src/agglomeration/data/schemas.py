@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from agglomeration.errors import PanelSchemaError
+
 __all__ = [
     "COUNTY_SCHEMA",
     "METRO_CLUSTER_SCHEMA",
@@ -16,10 +18,6 @@ __all__ = [
     "PanelSchemaError",
     "validate",
 ]
-
-
-class PanelSchemaError(ValueError):
-    """A built panel violates its schema (a bug or an unexpected raw file)."""
 
 
 _nonneg = pa.Check.ge(0)

@@ -16,6 +16,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import optimize
 
+from agglomeration.errors import ConvergenceError
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -253,10 +255,6 @@ class MultiStartResult:
     fun: float
     best_start: int
     starts: pd.DataFrame
-
-
-class ConvergenceError(RuntimeError):
-    """Raised when an optimisation fails to converge from every starting value."""
 
 
 def _converged(res: optimize.OptimizeResult) -> bool:
