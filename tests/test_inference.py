@@ -240,7 +240,7 @@ def test_neighbors_reused_at_smaller_cutoff_equal_fresh_search(df):
 
 def test_period_blocks_do_not_change_result(df, monkeypatch):
     # Force one period per block: same meat as the single-block computation.
-    import agglomeration.inference as inf
+    import agglomeration.inference.conley as inf
 
     s = df[["x1"]].to_numpy() * df.y.to_numpy()[:, None]
     nb = spatial_neighbors(df.lat.to_numpy(), df.lon.to_numpy(), 200.0)
