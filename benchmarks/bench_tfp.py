@@ -21,7 +21,8 @@ import pandas as pd
 from agglomeration.simulate import plant_panel
 from agglomeration.tfp import estimate
 
-CHILEAN = Path("/work/shared/data_raw/prodest_chilean.csv")
+ROOT = Path(__file__).resolve().parents[1]
+CHILEAN = ROOT / "data_raw" / "prodest_chilean.csv"  # acquired by `nox -s data`
 KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
 SIM = dict(output="y", free="l", state="k", id="plant", time="year")
 

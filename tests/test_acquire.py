@@ -33,7 +33,6 @@ from agglomeration.data.acquire import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REAL_MIRROR = Path("/work/shared/data_raw")
 REPO_SUMS = REPO_ROOT / "data_raw" / "SHA256SUMS"
 
 # FIPS 180-2 / NIST CSRC example vectors (independent of hashlib)
@@ -132,13 +131,13 @@ def test_read_checksums_formats_and_errors(tmp_path: Path) -> None:
         read_checksums(tmp_path / "absent")
 
 
-def test_repo_checksums_match_mirror_checksums() -> None:
+def test_repo_checksums_match_mirror_checksums(raw_dir: Path) -> None:
     """The committed SHA256SUMS lists the 15 raw files, one line each, in sha256sum format."""
     sums = read_checksums(REPO_SUMS)
     assert len(sums) == 15
     assert all(name.endswith(".csv") for name in sums)
-    if (REAL_MIRROR / "SHA256SUMS").is_file():
-        assert sums == read_checksums(REAL_MIRROR / "SHA256SUMS")
+    if (raw_dir / "SHA256SUMS").is_file():
+        assert sums == read_checksums(raw_dir / "SHA256SUMS")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,20 +414,17 @@ def test_download_replaces_preexisting_corrupted(server: MirrorServer, dest: Pat
 # the real data
 
 
-@pytest.mark.skipif(
-    not REAL_MIRROR.is_dir(), reason=f"data mirror {REAL_MIRROR} not present on this machine"
-)
-def test_acquire_real_mirror(tmp_path: Path) -> None:
+def test_acquire_real_mirror(tmp_path: Path, raw_dir: Path) -> None:
     dest = tmp_path / "data_raw"
-    rep = acquire(dest, mirror=REAL_MIRROR, checksums=REPO_SUMS)
+    rep = acquire(dest, mirror=raw_dir, checksums=REPO_SUMS)
     assert len(rep.files) == 15 and rep.count("copied") == 15
     expected = read_checksums(REPO_SUMS)
     for r in rep.files:
         # byte-identical to the mirror, and hashlib over the whole copy agrees with SHA256SUMS
-        assert filecmp.cmp(dest / r.name, REAL_MIRROR / r.name, shallow=False)
+        assert filecmp.cmp(dest / r.name, raw_dir / r.name, shallow=False)
         assert _sha((dest / r.name).read_bytes()) == expected[r.name] == r.sha256
     assert sum(r.bytes for r in rep.files) == sum(
-        (REAL_MIRROR / n).stat().st_size for n in expected
+        (raw_dir / n).stat().st_size for n in expected
     )
     assert verify(dest, REPO_SUMS) == []
     assert _leftovers(dest) == []
@@ -444,7 +440,7 @@ def _readme_checksum_table() -> dict[str, tuple[int, str]]:
     return {name: (int(size.replace(",", "")), digest) for name, size, digest in rows}
 
 
-def test_readme_checksum_table_matches_sha256sums() -> None:
+def test_readme_checksum_table_matches_sha256sums(raw_dir: Path) -> None:
     table = _readme_checksum_table()
     sums = read_checksums(REPO_SUMS)
     assert {n: d for n, (_, d) in table.items()} == sums
@@ -454,16 +450,12 @@ def test_readme_checksum_table_matches_sha256sums() -> None:
     # every raw file has its own row in a "Details on each data source" table
     for name in sums:
         assert re.search(rf"^\| `{re.escape(name)}` \| [\d,]+ \| [^`|]", text, flags=re.M), name
-    if REAL_MIRROR.is_dir():
-        assert {n: s for n, (s, _) in table.items()} == {
-            n: (REAL_MIRROR / n).stat().st_size for n in sums
-        }
+    assert {n: s for n, (s, _) in table.items()} == {
+        n: (raw_dir / n).stat().st_size for n in sums
+    }
 
 
-@pytest.mark.skipif(
-    not REAL_MIRROR.is_dir(), reason=f"data mirror {REAL_MIRROR} not present on this machine"
-)
-def test_readme_row_counts_match_real_files() -> None:
+def test_readme_row_counts_match_real_files(raw_dir: Path) -> None:
     """Data rows quoted in the README (from the manifest) equal the rows pandas reads."""
     import pandas as pd
 
@@ -474,7 +466,7 @@ def test_readme_row_counts_match_real_files() -> None:
     }
     assert len(quoted) == 15
     for name, rows in quoted.items():
-        assert len(pd.read_csv(REAL_MIRROR / name, dtype=str)) == rows, name
+        assert len(pd.read_csv(raw_dir / name, dtype=str)) == rows, name
 
 
 def test_stale_temporary_files_are_removed_and_reported(mirror: Path, dest: Path) -> None:

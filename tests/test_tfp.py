@@ -17,15 +17,12 @@ from agglomeration.tfp._common import (
 )
 from agglomeration.tfp.bootstrap import resample_plants
 
-CHILEAN = Path("/work/shared/data_raw/prodest_chilean.csv")
 KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
 
 
 @pytest.fixture(scope="module")
-def chilean() -> pd.DataFrame:
-    if not CHILEAN.exists():
-        pytest.skip(f"{CHILEAN} not available")
-    return pd.read_csv(CHILEAN)
+def chilean(raw_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(raw_dir / "prodest_chilean.csv")
 
 
 # --- published values (prodest vignette, Rovigatti & Mollisi 2018) -----------------------
