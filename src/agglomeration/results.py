@@ -123,7 +123,7 @@ class ResultMixin:
         return type(self).__name__
 
     def summary(self, level: float = 0.95) -> str:
-        """A readable plain-text summary: header, coefficient table, notes."""
+        """Return a readable plain-text summary: header, coefficient table, notes."""
         title = self._summary_title()
         header = self._summary_header()
         table = format_coefficient_table(self.tidy(level), level, self.df_resid)
