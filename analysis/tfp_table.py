@@ -1,10 +1,10 @@
 """Production-function table for the Chilean plants (issue 6).
 
-Reads: the raw Chilean plant panel (``prodest_chilean.csv``).
+Reads: bld/panels/plants.parquet (the Chilean plant panel, built by `build`).
 Produces: a LaTeX booktabs table and a tidy CSV (one row per method x term).
 
 Usage (defaults shown):
-    python analysis/tfp_table.py --data data_raw/prodest_chilean.csv \
+    python analysis/tfp_table.py --data bld/panels/plants.parquet \
         --tex bld/tables/tfp.tex --csv bld/estimates/tfp.csv --n-boot 200
 """
 
@@ -20,7 +20,7 @@ from scipy import stats
 from agglomeration.report import TableColumn, make_regression_table
 from agglomeration.tfp import METHOD_LABELS, TFPResult, estimate
 
-from project_paths import DATA_RAW, ESTIMATES, TABLES, write_csv, write_text
+from project_paths import ESTIMATES, PANELS, TABLES, write_csv, write_text
 
 KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
 # (method, proxy): investment for OP, electricity for LP, ACF and Wooldridge.
@@ -112,14 +112,14 @@ def latex_table(results: list[TFPResult]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", type=Path, default=DATA_RAW / "prodest_chilean.csv")
+    p.add_argument("--data", type=Path, default=PANELS / "plants.parquet")
     p.add_argument("--tex", type=Path, default=TABLES / "tfp.tex")
     p.add_argument("--csv", type=Path, default=ESTIMATES / "tfp.csv")
     p.add_argument("--n-boot", type=int, default=200)
     p.add_argument("--seed", type=int, default=20260601)
     p.add_argument("--n-jobs", type=int, default=2)
     args = p.parse_args()
-    data = pd.read_csv(args.data)
+    data = pd.read_parquet(args.data)
     results = fit_all(data, args.n_boot, args.seed, args.n_jobs)
     write_text(args.tex, latex_table(results))
     write_csv(args.csv, tidy_frame(results))

@@ -73,33 +73,3 @@ def test_registry_compare_detects_differences():
     assert any("estimate" in p for p in registry.compare(_est(estimate=0.5001), _est()))
     assert any("n_obs" in p for p in registry.compare(_est(n_obs=99), _est()))
     assert any("registry only" in p for p in registry.compare(_est(term="y"), _est()))
-
-
-@pytest.fixture(scope="module")
-def county_panel(raw_dir):
-    from agglomeration.data import build_county_panel
-
-    return build_county_panel(raw_dir).data
-
-
-def test_county_spatial_lag_matches_brute_force(county_panel):
-    import numpy as np
-
-    from agglomeration.geo import haversine_km
-
-    import panel_measures
-
-    out, report = panel_measures.add_county_measures(county_panel)
-    y2010 = out.loc[out["year"].eq(2010)].reset_index(drop=True)
-    # Cook County IL (17031) and Santa Clara CA (06085): mean over the other counties within
-    # 100 km (great-circle) of their observed log density that year
-    for fips in ["17031", "06085"]:
-        me = y2010.loc[y2010["fips"].eq(fips)].iloc[0]
-        d = haversine_km(me["lat"], me["lon"], y2010["lat"], y2010["lon"])
-        nb = y2010.loc[(d <= 100) & y2010["fips"].ne(fips)]
-        expected = np.nanmean(nb["log_density"])
-        assert me["log_density_lag100"] == pytest.approx(expected, rel=1e-12)
-        assert me["patents_lag100"] == pytest.approx(np.nanmean(nb["patents"]), rel=1e-12)
-    assert {"spatial lag (100 km) computed over observed neighbours only"} <= {
-        r["reason"] for r in report
-    }

@@ -30,6 +30,7 @@ __all__ = [
     "read_gazetteer",
     "read_patents_county",
     "read_patents_msa",
+    "read_prodest_chilean",
     "read_related_clusters",
     "read_state_fips",
 ]
@@ -412,8 +413,8 @@ def read_cluster_crosswalk(raw_dir: Path | str) -> pd.DataFrame:
         {
             "naics": df["naics"].astype(str).str.strip(),
             "traded": df["traded_local"].astype(str).str.strip().str.lower().eq("traded"),
-            "cluster": df["cluster"].astype(str).str.strip(),
-            "subcluster": df["subcluster"].astype(str).str.strip(),
+            "cluster": df["cluster"].astype("string").str.strip().astype(object),
+            "subcluster": df["subcluster"].astype("string").str.strip().astype(object),
             "nonstandard": flag.eq("true"),
         }
     )
@@ -433,4 +434,19 @@ def read_related_clusters(raw_dir: Path | str) -> pd.DataFrame:
     df["cluster_a"] = df["cluster_a"].astype(str).str.strip()
     df["cluster_b"] = df["cluster_b"].astype(str).str.strip()
     _check_unique(df, ["cluster_a", "cluster_b"], FILES["related_clusters"])
+    return df
+
+
+def read_prodest_chilean(raw_dir: Path | str) -> pd.DataFrame:
+    """Read the Chilean plant panel shipped with R's prodest (INE Chile ENIA subsample).
+
+    Returns the file's columns unchanged (``Y`` log value added, ``sX`` log capital, ``fX1`` /
+    ``fX2`` log skilled / unskilled labour, ``pX`` log electricity, ``cX`` and ``inv`` log
+    investment, ``idvar`` plant, ``timevar`` year), numeric, one row per plant-year.
+    """
+    f = FILES["prodest_chilean"]
+    cols = ["Y", "sX", "fX1", "fX2", "pX", "cX", "inv", "idvar", "timevar"]
+    df = _read_csv(raw_dir, "prodest_chilean", cols)
+    df = _to_numeric(df, cols, f)
+    _check_unique(df, ["idvar", "timevar"], f)
     return df

@@ -24,9 +24,12 @@ Delgado, M., Porter, M. E. and Stern, S. (2016). Defining clusters of related in
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
+from agglomeration.errors import InputError
 from agglomeration.measures._validate import MeasureResult, check_columns, prepare_long
 
 __all__ = [
@@ -64,8 +67,10 @@ def prepare_cluster_crosswalk(
         The crosswalk as read from the raw file (read ``naics`` as text).
     naics, cluster, traded_local, nonstandard : str
         Its column names (``traded_local``/``nonstandard`` may be None if absent).
+        ``traded_local`` holds ``"Traded"``/``"Local"`` text, or booleans (True = traded) as
+        returned by :func:`agglomeration.data.readers.read_cluster_crosswalk`.
     traded_only : bool
-        Keep only rows whose ``traded_local`` is ``"Traded"``.
+        Keep only the traded rows.
 
     Returns
     -------
@@ -86,7 +91,11 @@ def prepare_cluster_crosswalk(
     if nonstandard is not None:
         reason[_truthy(cw[nonstandard])] = "emsi_specific_nonstandard"
     if traded_only and traded_local is not None:
-        local = cw[traded_local].astype(str).str.strip().str.lower() != "traded"
+        col = cw[traded_local]
+        if pd.api.types.is_bool_dtype(col):
+            local = ~col.astype(bool)
+        else:
+            local = col.astype(str).str.strip().str.lower() != "traded"
         reason[local & (reason == "")] = "local (not traded)"
     n_na = int(cw[naics].isna().sum())
     if n_na:
@@ -151,6 +160,7 @@ def cluster_strength(
     time: str | None = None,
     strong_quantile: float = 0.75,
     missing: str = "drop",
+    incomplete: Literal["observed", "missing"] = "observed",
 ) -> MeasureResult:
     """Cluster employment, cluster location quotient and the strong-cluster flag (DPS 2014).
 
@@ -181,17 +191,28 @@ def cluster_strength(
         Quantile defining a strong cluster (0.75 = top quartile).
     missing : {"drop", "zero", "raise"}
         Rule for missing cells (see :mod:`agglomeration.measures`).
+    incomplete : {"observed", "missing"}
+        What a region-cluster cell whose industries include a missing (dropped) cell gets.
+        ``"observed"``: the sum of its observed industries (a lower bound). ``"missing"``:
+        ``cluster_employment`` and ``lq`` are NaN and ``strong`` is missing (``pd.NA``), since
+        the cell's size is unknown; the quartile defining ``strong`` is then taken over the
+        cells whose LQ is known. Totals ``E_r``, ``E_c`` and ``E`` always count every observed
+        cell (the disclosed parts of an incomplete cell included).
 
     Returns
     -------
     MeasureResult
         ``table``: ``region``, ``cluster`` [, ``time``], ``cluster_employment``,
-        ``region_employment``, ``lq``, ``strong``. ``info``: ``unmapped_industries``
-        (industries of ``df`` in no cluster), ``unmapped_employment_share`` (their share of
-        employment), ``clusters_without_employment`` (cluster-periods with ``E_c = 0``, LQ NaN).
+        ``region_employment``, ``lq``, ``strong`` (boolean; nullable with
+        ``incomplete="missing"``). ``info``: ``unmapped_industries`` (industries of ``df`` in no
+        cluster), ``unmapped_employment_share`` (their share of employment),
+        ``clusters_without_employment`` (cluster-periods with ``E_c = 0``, LQ NaN) and
+        ``incomplete_cells`` (region-cluster cells with a missing industry).
     """
     if not 0.0 < strong_quantile < 1.0:
-        raise ValueError(f"strong_quantile must lie in (0, 1), got {strong_quantile}.")
+        raise InputError(f"strong_quantile must lie in (0, 1), got {strong_quantile}.")
+    if incomplete not in ("observed", "missing"):
+        raise InputError(f"incomplete must be 'observed' or 'missing', got {incomplete!r}.")
     check_columns(crosswalk, naics="naics", cluster="cluster")
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
@@ -210,6 +231,8 @@ def cluster_strength(
     mapped = cell_cluster >= 0
     key = (c.rt[mapped].astype(np.int64)) * n_c + cell_cluster[mapped]
     erc = np.bincount(key, weights=c.v[mapped], minlength=c.n_r * c.n_t * n_c)
+    unobserved = ~c.observed[mapped]
+    n_unobs = np.bincount(key[unobserved], minlength=c.n_r * c.n_t * n_c)
     ec = erc.reshape(c.n_t, c.n_r, n_c).sum(axis=1)  # (n_t, n_c)
     # grid: every region present in the period x every cluster
     present_rt = np.bincount(c.rt, minlength=c.n_r * c.n_t) > 0
@@ -225,10 +248,17 @@ def cluster_strength(
     out["cluster_employment"] = erc[sel]
     out["region_employment"] = er[rt_g]
     out["lq"] = lq
+    cell_incomplete = n_unobs[sel] > 0
+    if incomplete == "missing":
+        out.loc[cell_incomplete, ["cluster_employment", "lq"]] = np.nan
     gkeys = ["cluster"] + ([time] if time is not None else [])
     q = out.groupby(gkeys, sort=False)["lq"].quantile(strong_quantile).rename("_q")
     q_cell = out[gkeys].join(q, on=gkeys)["_q"].to_numpy()
-    out["strong"] = (out["lq"].to_numpy() >= q_cell) & (out["lq"].to_numpy() > 0)
+    lq_out = out["lq"].to_numpy()
+    strong = pd.array((lq_out >= q_cell) & (lq_out > 0), dtype="boolean")
+    if incomplete == "missing":
+        strong[np.isnan(lq_out)] = pd.NA
+    out["strong"] = strong
     cols = [region, "cluster"] + ([time] if time is not None else [])
     out = out.sort_values(cols, kind="stable").reset_index(drop=True)
     used = np.zeros(c.n_i, dtype=bool)
@@ -237,6 +267,7 @@ def cluster_strength(
         "unmapped_industries": int((used & (ind_cluster < 0)).sum()),
         "unmapped_employment_share": float(c.v[~mapped].sum() / c.v.sum()) if c.v.sum() else 0.0,
         "clusters_without_employment": int((ec <= 0).sum()),
+        "incomplete_cells": int(cell_incomplete.sum()),
     }
     return MeasureResult(out, c.missing_rule, c.n_missing, c.dropped, info)
 
@@ -260,6 +291,12 @@ def related_cluster_strength(
     - ``n_strong_related = sum_(c' in Rel(c)) strong_rc'``: the number of strong related
       clusters (the count version of the DPS measure);
     - ``n_related = |Rel(c)|``, to normalise the count if wanted.
+
+    A related cluster whose employment is unknown (a suppressed industry, see ``incomplete``
+    in :func:`cluster_strength`) makes ``related_employment`` missing
+    (``info["unknown_related_employment"]`` counts those cells); a related cluster whose
+    strength is unknown is not counted in ``n_strong_related``, which is then a lower bound
+    (``info["unknown_strength_pairs"]`` counts the (region, cluster, related cluster) triples).
 
     Our choice: DPS (2014) measure related-cluster strength by the specialisation of the
     related clusters in the region; we report the number of strong ones and their employment
@@ -294,16 +331,28 @@ def related_cluster_strength(
         columns={"cluster": "related_cluster"})
     rel = rel.assign(related_cluster=rel["related_cluster"].astype(str))
     m = p.merge(rel, on="related_cluster", how="inner")
-    m["strong"] = m["strong"].astype(np.int64)
+    # a related cluster whose strength is unknown (pd.NA) is not counted as strong: the count
+    # is then a lower bound; info["unknown_strength_pairs"] says how often that happens
+    n_unknown_strength = int(pd.isna(m["strong"]).sum())
+    m["strong"] = m["strong"].fillna(False).astype(np.int64)
+    m["unknown_employment"] = m["cluster_employment"].isna()
     agg = m.groupby([*keys, "cluster"], sort=False).agg(
         related_employment=("cluster_employment", "sum"),
-        n_strong_related=("strong", "sum"))
+        n_strong_related=("strong", "sum"),
+        n_unknown=("unknown_employment", "sum"))
+    # related employment is unknown when the employment of any related cluster is
+    agg.loc[agg["n_unknown"] > 0, "related_employment"] = np.nan
+    n_unknown_employment = int((agg["n_unknown"] > 0).sum())
+    agg = agg.drop(columns="n_unknown")
     n_rel = p.groupby("cluster").size().rename("n_related")
     base = strength[[*keys, "cluster"]].assign(cluster=strength["cluster"].astype(str))
     out = base.join(agg, on=[*keys, "cluster"]).join(n_rel, on="cluster")
-    out["related_employment"] = out["related_employment"].fillna(0.0)
+    no_related = ~out.set_index([*keys, "cluster"]).index.isin(agg.index)
+    out.loc[no_related, "related_employment"] = 0.0
     out["n_strong_related"] = out["n_strong_related"].fillna(0).astype(np.int64)
     out["n_related"] = out["n_related"].fillna(0).astype(np.int64)
     out["cluster"] = strength["cluster"].to_numpy()
     return MeasureResult(out.reset_index(drop=True), "n/a", 0, strength.iloc[:0],
-                         {"pairs_unknown_cluster": n_unknown})
+                         {"pairs_unknown_cluster": n_unknown,
+                          "unknown_strength_pairs": n_unknown_strength,
+                          "unknown_related_employment": n_unknown_employment})

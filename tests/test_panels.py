@@ -15,15 +15,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agglomeration.data import (
-    PanelSchemaError,
-    RawDataError,
-    build_county_panel,
-    build_metro_clusters,
-    build_state_industry_panel,
-)
+from agglomeration.data import RawData, RawDataError
 from agglomeration.data.concordance import bea_industry_map, bea_line_codes
 from agglomeration.data.readers import FILES
+from agglomeration.panels import (
+    PanelSchemaError,
+    build_county_panel,
+    build_metro_clusters,
+    build_panels,
+    build_state_industry_panel,
+)
 
 
 def _rows(raw_dir: Path, key: str) -> list[dict[str, str]]:
@@ -422,3 +423,75 @@ def test_metro_cluster_lq_equals_measures_library(metro, raw_dir):
     assert len(clean) > 47_000
     lq_lib = [c for c in lib.columns if c.endswith("lq")][0]
     np.testing.assert_allclose(clean["cluster_lq"], clean[lq_lib], rtol=1e-9)
+
+
+# --- the panels stage as a whole -------------------------------------------------------------
+
+
+def test_county_spatial_lag_matches_brute_force(county):
+    from agglomeration.geo import haversine_km
+
+    out = county.data
+    y2010 = out.loc[out["year"].eq(2010)].reset_index(drop=True)
+    # Cook County IL (17031) and Santa Clara CA (06085): mean over the other counties within
+    # 100 km (great-circle) of their observed log density that year
+    for fips in ["17031", "06085"]:
+        me = y2010.loc[y2010["fips"].eq(fips)].iloc[0]
+        d = haversine_km(me["lat"], me["lon"], y2010["lat"], y2010["lon"])
+        nb = y2010.loc[(d <= 100) & y2010["fips"].ne(fips)]
+        assert me["log_density_lag100"] == pytest.approx(np.nanmean(nb["log_density"]), rel=1e-12)
+        assert me["patents_lag100"] == pytest.approx(np.nanmean(nb["patents"]), rel=1e-12)
+    assert "spatial lag (100 km) computed over observed neighbours only" in set(
+        county.report["reason"]
+    )
+
+
+def test_each_raw_file_is_opened_once_per_build(raw_dir, monkeypatch):
+    """Count the files pandas opens during a whole build: each raw file exactly once."""
+    opened: list[str] = []
+    real = pd.read_csv
+
+    def counting(path, *args, **kwargs):
+        opened.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", counting)
+    builds = build_panels(RawData(raw_dir))
+    assert set(builds) == {"county", "state_industry", "metro_clusters", "plants"}
+    counts = pd.Series(opened).value_counts()
+    assert (counts == 1).all(), counts[counts > 1]
+    # every raw file is used but the national 6-digit file and the state names
+    assert set(opened) == set(FILES.values()) - {FILES["cbp_national_naics6"], FILES["state_fips"]}
+
+
+def test_strong_agrees_with_cluster_lq_on_real_metro_panel(metro, raw_dir):
+    """strong is defined exactly where cluster_lq is, and is the top quartile of the known LQs.
+
+    The cells with unknown LQ are recounted from the raw files with the csv module (a traded
+    6-digit industry of the cluster with EMP 0 and ESTAB > 0 in the metro), and the quartile is
+    recomputed with numpy's own quantile over each cluster's finite LQs.
+    """
+    d = metro.data
+    assert (d["strong"].isna() == d["cluster_lq"].isna()).all()
+    cluster_of = {
+        r["naics"].strip(): r["cluster"]
+        for r in _rows(raw_dir, "cluster_crosswalk")
+        if r["traded_local"].strip().lower() == "traded"
+        and r["emsi_specific_nonstandard"].strip().lower() == "false"
+    }
+    suppressed = {
+        (r["cbsa_code"].zfill(5), cluster_of[r["naics_code"].strip()])
+        for r in _rows(raw_dir, "cbp_cbsa_naics6")
+        if r["naics_code"].strip() in cluster_of
+        and float(r["EMP"]) == 0
+        and float(r["ESTAB"]) > 0
+    }
+    unknown = set(map(tuple, d.loc[d["cluster_lq"].isna(), ["cbsa", "cluster"]].to_numpy()))
+    assert unknown == suppressed and len(unknown) > 0
+    for cluster, g in d.groupby("cluster"):
+        lq = g["cluster_lq"].to_numpy(dtype=float)
+        known = np.isfinite(lq)
+        q75 = np.quantile(lq[known], 0.75)
+        expected = (lq[known] >= q75) & (lq[known] > 0)
+        got = g["strong"].to_numpy()[known].astype(bool)
+        assert (got == expected).all(), cluster

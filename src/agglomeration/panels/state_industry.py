@@ -7,13 +7,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agglomeration.data import readers
-from agglomeration.data._log import DropLog
 from agglomeration.data.concordance import bea_industry_map, concord_naics3
-from agglomeration.data.county_panel import PanelBuild, _sum_strict
-from agglomeration.data.schemas import STATE_INDUSTRY_SCHEMA, validate
+from agglomeration.data.raw import RawData, as_raw
+from agglomeration.measures import (
+    colocation_relatedness,
+    ellison_glaeser_gamma,
+    krugman_specialisation,
+    location_quotient,
+    mark_suppressed,
+    plant_herfindahl_from_counts,
+    region_herfindahl,
+    related_employment,
+)
+from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
+from agglomeration.panels.schemas import STATE_INDUSTRY_SCHEMA, validate
 
-__all__ = ["build_state_industry_panel"]
+__all__ = ["add_state_industry_measures", "build_state_industry_panel", "eg_gamma_table"]
 
 _VALUES = ["employment", "establishments", "payroll"]
 
@@ -27,10 +36,15 @@ def _concord(df: pd.DataFrame, keys: list[str], log: DropLog, step: str) -> pd.D
         "NAICS code pooled into a vintage-consistent industry (concordance)",
         pooled.sum(),
     )
-    return _sum_strict(df, [*keys, "industry"], _VALUES)
+    return sum_strict(df, [*keys, "industry"], _VALUES)
 
 
-def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
+def build_state_industry_panel(
+    raw: RawData | Path | str,
+    *,
+    related_base_year: int = 2001,
+    related_threshold: float = 0.3,
+) -> PanelBuild:
     """Build the state x industry x year panel 2001-2021.
 
     Steps, each reported: CBP cells with zero employment but positive establishments are
@@ -48,10 +62,16 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
     converted to dollars) over the pooled CBP employment of the industries in the unit; missing
     when BEA suppresses the line or CBP suppresses any pooled industry.
 
+    The measures of :func:`add_state_industry_measures` are then added, and the
+    Ellison-Glaeser gammas by industry and year are returned in ``tables["eg_gamma"]``.
+
     Parameters
     ----------
-    raw_dir : path
-        Folder with the raw files.
+    raw : RawData or path
+        The raw files (a :class:`~agglomeration.data.RawData` or the folder that holds them).
+    related_base_year, related_threshold : int, float
+        Base year and threshold of the co-location relatedness (see
+        :func:`add_state_industry_measures`).
 
     Returns
     -------
@@ -59,19 +79,25 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
         ``data`` with ``state_fips``, ``state_abbr``, ``industry``, ``naics_vintage_codes``,
         ``year``, ``employment``, ``establishments``, ``payroll``, ``us_employment``,
         ``state_employment``, ``lq``, ``bea_unit``, ``gdp_per_worker``, ``rgdp_per_worker``
-        (chained 2012 dollars); ``checks`` holds the BEA line -> industry map.
+        (missing: see the report), and the measures; ``checks`` holds the BEA line ->
+        industry map; ``tables["eg_gamma"]`` the Ellison-Glaeser gammas.
     """
+    raw = as_raw(raw)
     log = DropLog("state_industry")
-    st = readers.read_cbp_state_naics3(raw_dir)
-    us = readers.read_cbp_national_naics3(raw_dir)
-    bea = readers.read_bea_gdp(raw_dir)
-    gaz = readers.read_gazetteer(raw_dir)
+    st = raw.get("cbp_state_naics3")
+    us = raw.get("cbp_national_naics3")
+    bea = raw.get("bea_gdp")
+    gaz = raw.get("gazetteer")
 
+    marked = mark_suppressed(st, value="employment", establishments="establishments")
     sup = st["employment"].eq(0) & st["establishments"].gt(0)
     log.add(
-        "cbp", "missing", "employment 0 with establishments > 0: disclosure suppression", sup.sum()
+        "cbp",
+        "missing",
+        "employment 0 with establishments > 0: disclosure suppression",
+        marked.n_missing,
     )
-    st.loc[sup, "employment"] = np.nan
+    st = marked.table
     sup_pay = sup & st["payroll"].eq(0)
     log.add("cbp", "missing", "payroll 0 in a suppressed cell", sup_pay.sum())
     st.loc[sup_pay, "payroll"] = np.nan
@@ -109,9 +135,18 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
         no_nat.sum(),
     )
     panel["state_employment"] = panel.groupby(["state_fips", "year"])["employment"].transform("sum")
-    panel["lq"] = (panel["employment"] / panel["state_employment"]) / (
-        panel["us_employment"] / panel["us_total"]
+    # LQ against the national file: industries without a national benchmark get NaN
+    bench = nat.dropna(subset=["us_employment"])[["year", "industry", "us_employment"]]
+    lq = location_quotient(
+        panel.loc[~no_nat],
+        region="state_fips",
+        industry="industry",
+        value="employment",
+        time="year",
+        benchmark=bench.rename(columns={"us_employment": "employment"}),
     )
+    panel["lq"] = np.nan
+    panel.loc[~no_nat, "lq"] = lq.table["lq"].to_numpy()
 
     # BEA GDP per worker. The deposited file's ``rgdp`` rows must differ from ``gdp`` (real vs
     # nominal); where they coincide the real series is unusable and is reported, not used.
@@ -153,7 +188,7 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
     gdp = bea.loc[bea["state_abbr"].ne("US") & bea["year"].between(2001, 2021)].merge(
         line_unit, on="line"
     )
-    unit_gdp = _sum_strict(gdp, ["measure", "state_abbr", "year", "bea_unit"], ["value"])
+    unit_gdp = sum_strict(gdp, ["measure", "state_abbr", "year", "bea_unit"], ["value"])
     unit_gdp = unit_gdp.pivot_table(
         index=["state_abbr", "year", "bea_unit"], columns="measure", values="value", dropna=False
     ).reset_index()
@@ -167,7 +202,7 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
     panel = panel.merge(
         bmap[["industry", "bea_unit"]], on="industry", how="left", validate="many_to_one"
     )
-    unit_emp = _sum_strict(
+    unit_emp = sum_strict(
         panel.dropna(subset=["bea_unit"]), ["state_fips", "year", "bea_unit"], ["employment"]
     )
     unit_emp = unit_emp.rename(columns={"employment": "bea_unit_employment"})
@@ -226,4 +261,91 @@ def build_state_industry_panel(raw_dir: Path | str) -> PanelBuild:
         bea_lines=bmap["bea_lines"].map(lambda t: "+".join(map(str, t))),
         bea_unit_industries=bmap["bea_unit_industries"].map(" ".join),
     )
-    return PanelBuild(panel, log.frame(), checks=bmap)
+    gamma = eg_gamma_table(panel, log)
+    panel = add_state_industry_measures(
+        panel, log, base_year=related_base_year, threshold=related_threshold
+    )
+    return PanelBuild(panel, log.frame(), checks=bmap, tables={"eg_gamma": gamma})
+
+
+def add_state_industry_measures(
+    state: pd.DataFrame, log: DropLog, *, base_year: int, threshold: float
+) -> pd.DataFrame:
+    """Add the state's specialisation and own- and related-industry employment.
+
+    - ``state_herfindahl``, ``state_krugman``: Herfindahl of the state's industry shares and
+      Krugman's specialisation index against the other states
+      (:func:`agglomeration.measures.region_herfindahl`, :func:`~agglomeration.measures.krugman_specialisation`);
+    - ``log_employment``: log own-industry employment;
+    - ``related_employment``, ``n_related``, ``log_related_employment``: employment of the
+      state's industries related to the industry, relatedness being the correlation of the
+      industries' location quotients across states in ``base_year`` above ``threshold``
+      (:func:`agglomeration.measures.colocation_relatedness`,
+      :func:`~agglomeration.measures.related_employment`).
+
+    Suppressed cells are left out of each total; the log records how many.
+    """
+    keys: dict[str, str] = {
+        "region": "state_fips",
+        "industry": "industry",
+        "value": "employment",
+        "time": "year",
+    }
+    hhi = region_herfindahl(state, **keys)
+    kru = krugman_specialisation(
+        state, region="state_fips", industry="industry", value="employment", time="year"
+    )
+    out = state.merge(
+        hhi.table[["state_fips", "year", "herfindahl"]].rename(
+            columns={"herfindahl": "state_herfindahl"}
+        ),
+        on=["state_fips", "year"],
+        how="left",
+        validate="many_to_one",
+    )
+    kcol = [c for c in kru.table.columns if c not in ("state_fips", "year")][0]
+    out = out.merge(
+        kru.table[["state_fips", "year", kcol]].rename(columns={kcol: "state_krugman"}),
+        on=["state_fips", "year"],
+        how="left",
+        validate="many_to_one",
+    )
+    out["log_employment"] = np.log(out["employment"].where(out["employment"] > 0))
+    base = state.loc[state["year"].eq(base_year)]
+    rel = colocation_relatedness(base, region="state_fips", industry="industry", value="employment")
+    remp = related_employment(state, rel.table, **keys, threshold=threshold)
+    keep = ["state_fips", "industry", "year", "related_employment", "n_related"]
+    out = out.merge(
+        remp.table[keep], on=["state_fips", "industry", "year"], how="left", validate="one_to_one"
+    )
+    out["log_related_employment"] = np.log(
+        out["related_employment"].where(out["related_employment"] > 0)
+    )
+    for reason, n in (
+        ("suppressed cells left out of state Herfindahl/Krugman totals", hhi.n_missing),
+        (f"suppressed cells left out of {base_year} co-location relatedness", rel.n_missing),
+        ("suppressed cells left out of related-industry employment", remp.n_missing),
+    ):
+        log.add("measures", "missing", reason, n)
+    return out
+
+
+def eg_gamma_table(state: pd.DataFrame, log: DropLog) -> pd.DataFrame:
+    """Ellison-Glaeser (1997) gamma by industry and year across states.
+
+    The plant Herfindahl is approximated from establishment counts, assuming equal plants
+    within a state-industry cell (:func:`agglomeration.measures.plant_herfindahl_from_counts`,
+    a lower bound on H); suppressed cells are left out, and the log records how many.
+    """
+    keys = {"region": "state_fips", "industry": "industry", "time": "year"}
+    ph = plant_herfindahl_from_counts(
+        state,
+        industry="industry",
+        establishments="establishments",
+        value="employment",
+        region="state_fips",
+        time="year",
+    )
+    eg = ellison_glaeser_gamma(state, **keys, value="employment", plant_herfindahl=ph.table)
+    log.add("measures", "missing", "suppressed state x industry cells left out of EG gamma", eg.n_missing)
+    return eg.table

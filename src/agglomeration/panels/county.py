@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from agglomeration.data import readers
-from agglomeration.data._log import DropLog
-from agglomeration.data.schemas import COUNTY_SCHEMA, validate
+from agglomeration.data.raw import RawData, as_raw
+from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
+from agglomeration.panels.schemas import COUNTY_SCHEMA, validate
+from agglomeration.spatial import distance_band_weights, spatial_lag
 
-__all__ = ["COUNTY_RECODES", "PanelBuild", "build_county_panel"]
-
-
-@dataclass(frozen=True)
-class PanelBuild:
-    """A built panel with the report of every row removed, recoded or set missing.
-
-    Attributes
-    ----------
-    data : DataFrame
-        The panel, validated against its schema.
-    report : DataFrame
-        One row per rule applied: ``dataset``, ``step``, ``action`` (dropped / missing /
-        recoded), ``reason``, ``rows``.
-    checks : DataFrame or None
-        Comparisons against independent sources, where the builder makes them.
-    """
-
-    data: pd.DataFrame
-    report: pd.DataFrame
-    checks: pd.DataFrame | None = None
+__all__ = ["COUNTY_RECODES", "add_county_lags", "build_county_panel"]
 
 
 COUNTY_RECODES: dict[str, tuple[str, str]] = {
@@ -46,14 +26,7 @@ COUNTY_RECODES: dict[str, tuple[str, str]] = {
 """County codes of 2001-2021 that map one to one (or by merger) onto a 2019 county."""
 
 
-def _sum_strict(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
-    """Group sums that stay missing when any summand is missing (an unknown total stays unknown)."""
-    sums = df.groupby(keys, sort=True)[cols].sum(min_count=1)
-    anyna = df[cols].isna().groupby([df[k] for k in keys], sort=True).any()
-    return sums.mask(anyna).reset_index()
-
-
-def build_county_panel(raw_dir: Path | str) -> PanelBuild:
+def build_county_panel(raw: RawData | Path | str, *, lag_band_km: float = 100.0) -> PanelBuild:
     """Build the county x year panel 2001-2021.
 
     Steps, each reported in ``report``: drop statewide "county unknown" rows (county 999);
@@ -65,10 +38,14 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
     2001-2015 from the USPTO county file (missing outside 2001-2015 and for counties the file
     does not list; zero only where the file says zero).
 
+    Finally the spatial lags of :func:`add_county_lags` are added.
+
     Parameters
     ----------
-    raw_dir : path
-        Folder with the raw files (the project's ``data_raw/``).
+    raw : RawData or path
+        The raw files (a :class:`~agglomeration.data.RawData` or the folder that holds them).
+    lag_band_km : float
+        Distance band of the spatial lags.
 
     Returns
     -------
@@ -77,14 +54,16 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
         ``year``, ``employment``, ``establishments``, ``payroll`` (first-quarter payroll,
         dollars), ``pay_per_emp`` (first-quarter payroll per March employee, dollars),
         ``log_pay_per_emp``, ``land_area_km2``, ``density`` (employees per km² of land),
-        ``log_density``, ``lat``, ``lon``, ``cbsa``, ``cz``, ``patents``.
+        ``log_density``, ``lat``, ``lon``, ``cbsa``, ``cz``, ``patents``, and the lags
+        ``log_density_lag100``, ``patents_lag100`` (suffix from ``lag_band_km``).
     """
+    raw = as_raw(raw)
     log = DropLog("county")
-    cbp = readers.read_cbp_county(raw_dir)
-    gaz = readers.read_gazetteer(raw_dir)
-    cbsa = readers.read_county_cbsa(raw_dir)
-    cz = readers.read_commuting_zones(raw_dir)
-    pat = readers.read_patents_county(raw_dir)
+    cbp = raw.get("cbp_county")
+    gaz = raw.get("gazetteer")
+    cbsa = raw.get("county_cbsa")
+    cz = raw.get("commuting_zones")
+    pat = raw.get("patents_county")
 
     unknown = cbp["county_fips"].eq("999")
     log.add(
@@ -103,7 +82,7 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
     value_cols = ["employment", "establishments", "payroll"]
     if cbp.duplicated(["fips", "year"]).any():
         dup = cbp.duplicated(["fips", "year"], keep=False)
-        merged = _sum_strict(cbp.loc[dup], ["fips", "year"], value_cols)
+        merged = sum_strict(cbp.loc[dup], ["fips", "year"], value_cols)
         merged["state_fips"] = merged["fips"].str[:2]
         merged["county_fips"] = merged["fips"].str[2:]
         log.add(
@@ -227,4 +206,40 @@ def build_county_panel(raw_dir: Path | str) -> PanelBuild:
     ]
     df = df[cols].sort_values(["fips", "year"], kind="stable").reset_index(drop=True)
     df = validate(df, COUNTY_SCHEMA, "county")
+    df = add_county_lags(df, log, band_km=lag_band_km)
     return PanelBuild(df, log.frame())
+
+
+def add_county_lags(county: pd.DataFrame, log: DropLog, *, band_km: float) -> pd.DataFrame:
+    """Add spatial lags (SLX) of log density and patents over a distance band, within year.
+
+    The lag of a county is the mean over the other counties whose internal points lie within
+    ``band_km`` (row-standardised distance-band weights, own county excluded), computed by
+    :func:`agglomeration.spatial.spatial_lag` over the neighbours observed that year. Columns
+    ``log_density_lag<band>`` and ``patents_lag<band>``; the log records the county-years
+    with a missing neighbour value and those with no neighbour at all (lag 0).
+    """
+    loc = county.drop_duplicates("fips")[["fips", "lat", "lon"]]
+    w = distance_band_weights(
+        loc["lat"], loc["lon"], band_km, ids=loc["fips"], row_standardize=True
+    )
+    suffix = f"_lag{band_km:g}"
+    res = spatial_lag(
+        county, w, unit="fips", columns=["log_density", "patents"], time="year", suffix=suffix
+    )
+    out = county.copy()
+    for col in ("log_density", "patents"):
+        out[col + suffix] = res.table[col + suffix].to_numpy()
+    log.add(
+        "measures",
+        "missing",
+        f"spatial lag ({band_km:g} km) computed over observed neighbours only",
+        res.n_missing,
+    )
+    log.add(
+        "measures",
+        "missing",
+        "county-years without a neighbour within the band (island: lag set to 0)",
+        res.info["islands"],
+    )
+    return out

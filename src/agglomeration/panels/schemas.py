@@ -1,4 +1,4 @@
-"""Schemas of the three panels (pandera), checked by every builder before it returns.
+"""Schemas of the panels (pandera), checked by every builder before it returns.
 
 pandera is used rather than hand-written checks so that a failed check lists every offending
 column, check and value at once (lazy validation).
@@ -14,6 +14,7 @@ from agglomeration.errors import PanelSchemaError
 __all__ = [
     "COUNTY_SCHEMA",
     "METRO_CLUSTER_SCHEMA",
+    "PLANT_SCHEMA",
     "STATE_INDUSTRY_SCHEMA",
     "PanelSchemaError",
     "validate",
@@ -68,8 +69,30 @@ METRO_CLUSTER_SCHEMA = pa.DataFrameSchema(
         "employment": pa.Column(float, _nonneg, nullable=True),
         "metro_employment": pa.Column(float, pa.Check.gt(0)),
         "cluster_lq": pa.Column(float, _nonneg, nullable=True),
+        "strong": pa.Column("boolean", nullable=True),
     },
+    checks=[
+        pa.Check(
+            lambda df: df["strong"].isna() == df["cluster_lq"].isna(),
+            name="strong defined exactly where cluster_lq is",
+        )
+    ],
     unique=["cbsa", "cluster"],
+    strict=False,
+)
+
+PLANT_SCHEMA = pa.DataFrameSchema(
+    {
+        "idvar": pa.Column("int64"),
+        "timevar": pa.Column("int64", pa.Check.in_range(1990, 2010)),
+        "Y": pa.Column(float),
+        "sX": pa.Column(float),
+        "fX1": pa.Column(float),
+        "fX2": pa.Column(float),
+        "pX": pa.Column(float),
+        "inv": pa.Column(float),
+    },
+    unique=["idvar", "timevar"],
     strict=False,
 )
 

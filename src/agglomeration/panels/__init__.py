@@ -1,0 +1,103 @@
+"""The panels stage: every built panel, from raw files to a validated frame with a drop report.
+
+Each builder takes the raw files (a :class:`~agglomeration.data.RawData`, which reads each file
+once, or the folder that holds them), reads them only through :mod:`agglomeration.data`'s
+readers, cleans them, adds the derived columns computed by :mod:`agglomeration.measures` and
+:mod:`agglomeration.spatial`, checks the result against its schema (pandera) and returns a
+:class:`PanelBuild`: the data, a report with one row per rule applied (rows dropped, cells set
+missing, codes recoded, with counts), independent checks where the builder makes them, and any
+derived tables. The choices of the analysis (distance bands, base years, thresholds) are
+arguments, collected in :class:`PanelOptions` for :func:`build_panels`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from agglomeration.data.raw import RawData, as_raw
+from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
+from agglomeration.panels.county import COUNTY_RECODES, build_county_panel
+from agglomeration.panels.metro_clusters import build_metro_clusters
+from agglomeration.panels.plants import build_plant_panel
+from agglomeration.panels.schemas import PanelSchemaError
+from agglomeration.panels.state_industry import build_state_industry_panel, eg_gamma_table
+
+__all__ = [
+    "COUNTY_RECODES",
+    "PANELS",
+    "DropLog",
+    "PanelBuild",
+    "PanelOptions",
+    "PanelSchemaError",
+    "build_county_panel",
+    "build_metro_clusters",
+    "build_panels",
+    "build_plant_panel",
+    "build_state_industry_panel",
+    "eg_gamma_table",
+    "sum_strict",
+]
+
+PANELS: tuple[str, ...] = ("county", "state_industry", "metro_clusters", "plants")
+"""Names of the panels :func:`build_panels` builds, in build order."""
+
+
+@dataclass(frozen=True)
+class PanelOptions:
+    """The analysis's choices for the panels (the defaults are the paper's).
+
+    Attributes
+    ----------
+    county_lag_band_km : float
+        Distance band of the county spatial lags (SLX).
+    related_base_year : int
+        Year in which state x industry co-location relatedness is measured.
+    related_threshold : float
+        Correlation of location quotients across states above which two industries are related.
+    strong_quantile : float
+        Quantile of the cluster LQ across metros above which a metro's cluster is strong.
+    related_cluster_flag : str
+        Column of the Cluster Mapping relatedness table marking related cluster pairs.
+    """
+
+    county_lag_band_km: float = 100.0
+    related_base_year: int = 2001
+    related_threshold: float = 0.3
+    strong_quantile: float = 0.75
+    related_cluster_flag: str = "rel_all_90_v3"
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form (for build manifests)."""
+        return asdict(self)
+
+
+def build_panels(
+    raw: RawData | Path | str, options: PanelOptions | None = None
+) -> dict[str, PanelBuild]:
+    """Build every panel of :data:`PANELS` from one set of raw files, each file read once.
+
+    Parameters
+    ----------
+    raw : RawData or path
+        The verified raw files.
+    options : PanelOptions, optional
+        The analysis's choices; defaults to the paper's.
+
+    Returns
+    -------
+    dict of str to PanelBuild
+        One entry per panel name, in :data:`PANELS` order.
+    """
+    o = options or PanelOptions()
+    r = as_raw(raw)
+    return {
+        "county": build_county_panel(r, lag_band_km=o.county_lag_band_km),
+        "state_industry": build_state_industry_panel(
+            r, related_base_year=o.related_base_year, related_threshold=o.related_threshold
+        ),
+        "metro_clusters": build_metro_clusters(
+            r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
+        ),
+        "plants": build_plant_panel(r),
+    }
