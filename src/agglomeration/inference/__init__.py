@@ -7,6 +7,7 @@
 
 from agglomeration.inference.conley import (
     Kernel,
+    ScoreModel,
     SpatialNeighbors,
     conley_meat,
     conley_vcov,
@@ -16,6 +17,7 @@ from agglomeration.inference.conley import (
 
 __all__ = [
     "Kernel",
+    "ScoreModel",
     "SpatialNeighbors",
     "conley_meat",
     "conley_vcov",

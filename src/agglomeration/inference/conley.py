@@ -51,16 +51,18 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from agglomeration.errors import InputError
 from agglomeration.geo import EARTH_RADIUS_KM, check_coordinates, neighbor_pairs
 
 __all__ = [
     "Kernel",
+    "ScoreModel",
     "SpatialNeighbors",
     "conley_meat",
     "conley_vcov",
@@ -126,13 +128,13 @@ class SpatialNeighbors:
         if self.distance_km.size != self.i.size:
             if kernel == "uniform" and c == self.cutoff_km:
                 return np.ones(self.i.size)
-            raise ValueError(
+            raise InputError(
                 "these neighbours were found with with_distances=False and serve only the "
                 f"uniform kernel at {self.cutoff_km} km; call spatial_neighbors with "
                 "with_distances=True for the Bartlett kernel or a smaller cutoff."
             )
         if c > self.cutoff_km * (1 + 1e-12):
-            raise ValueError(
+            raise InputError(
                 f"cutoff_km={c} exceeds the {self.cutoff_km} km used to find the neighbours; "
                 "call spatial_neighbors with the largest cutoff you need."
             )
@@ -141,16 +143,16 @@ class SpatialNeighbors:
             return inside.astype(np.float64)
         if kernel == "bartlett":
             return np.where(inside, 1.0 - self.distance_km / c, 0.0)
-        raise ValueError(f"kernel must be one of {_KERNELS}, got {kernel!r}.")
+        raise InputError(f"kernel must be one of {_KERNELS}, got {kernel!r}.")
 
 
 def _check_cutoff(cutoff_km: Any) -> float:
     try:
         c = float(cutoff_km)
     except (TypeError, ValueError):
-        raise ValueError(f"cutoff_km must be a positive number of km, got {cutoff_km!r}.") from None
+        raise InputError(f"cutoff_km must be a positive number of km, got {cutoff_km!r}.") from None
     if not np.isfinite(c) or c <= 0:
-        raise ValueError(
+        raise InputError(
             f"cutoff_km must be a positive number of km, got {cutoff_km!r}; "
             "use the heteroskedasticity-robust variance for no spatial correlation."
         )
@@ -202,7 +204,7 @@ def spatial_neighbors(
     c = _check_cutoff(cutoff_km)
     la, lo = check_coordinates(lat, lon)
     if la.size == 0:
-        raise ValueError("lat/lon are empty: there are no observations to compute distances for.")
+        raise InputError("lat/lon are empty: there are no observations to compute distances for.")
     # Grid cells of about the cutoff, visited row by row: neighbours end up close in memory,
     # which makes the gathers below (and in the KD-tree search) cache friendly.
     cell_deg = float(np.clip(2.0 * c / 111.2, 0.01, 10.0))
@@ -243,7 +245,7 @@ def _banded_pairs(
     n = la.size
     margin_deg = np.degrees(cutoff / EARTH_RADIUS_KM)
     if int(workers) != workers or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}.")
+        raise InputError(f"workers must be a positive integer, got {workers!r}.")
     row_starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
     if workers == 1 or n < 20_000 or margin_deg >= cell_deg or row_starts.size < 2 * workers:
         p = neighbor_pairs(la, lo, cutoff, with_distances=with_distances)
@@ -283,10 +285,10 @@ def _as_scores(scores: ArrayLike) -> NDArray[np.float64]:
     if s.ndim == 1:
         s = s[:, None]
     if s.ndim != 2:
-        raise ValueError(f"scores must be an (n, k) array, got shape {s.shape}.")
+        raise InputError(f"scores must be an (n, k) array, got shape {s.shape}.")
     n_bad = int((~np.isfinite(s)).any(axis=1).sum())
     if n_bad:
-        raise ValueError(
+        raise InputError(
             f"scores have {n_bad} rows with missing or infinite values; drop them first."
         )
     return np.ascontiguousarray(s)
@@ -295,10 +297,10 @@ def _as_scores(scores: ArrayLike) -> NDArray[np.float64]:
 def _codes(values: ArrayLike, name: str, n: int) -> tuple[NDArray[np.int64], int]:
     arr = pd.Series(np.asarray(values)) if not isinstance(values, pd.Series) else values
     if len(arr) != n:
-        raise ValueError(f"{name} has {len(arr)} values but scores have {n} rows.")
+        raise InputError(f"{name} has {len(arr)} values but scores have {n} rows.")
     n_missing = int(pd.isna(arr).sum())
     if n_missing:
-        raise ValueError(f"{name} has {n_missing} missing values; drop those rows first.")
+        raise InputError(f"{name} has {n_missing} missing values; drop those rows first.")
     codes, uniques = pd.factorize(arr, sort=True)
     return codes.astype(np.int64), len(uniques)
 
@@ -364,16 +366,16 @@ def _serial_meat(
     u_codes, _ = _codes(unit, "unit", n)
     t = np.asarray(time)
     if not np.issubdtype(t.dtype, np.number):
-        raise ValueError(
+        raise InputError(
             f"time must be numeric (e.g. the year) for serial_lags > 0, got dtype {t.dtype}."
         )
     t = t.astype(np.float64)
     if not np.all(np.isfinite(t)):
-        raise ValueError(
+        raise InputError(
             f"time has {int((~np.isfinite(t)).sum())} missing values; drop them first."
         )
     if not np.all(t == np.round(t)):
-        raise ValueError("time must be integer-valued (e.g. the year) for serial_lags > 0.")
+        raise InputError("time must be integer-valued (e.g. the year) for serial_lags > 0.")
     ti = (t - t.min()).astype(np.int64)
     span = int(ti.max()) + serial_lags + 1
     key = u_codes * span + ti
@@ -435,17 +437,17 @@ def conley_meat(
     s = _as_scores(scores)
     n = s.shape[0]
     if neighbors.location.size != n:
-        raise ValueError(
+        raise InputError(
             f"neighbors were computed for {neighbors.location.size} rows but scores have {n}."
         )
     if kernel not in _KERNELS:
-        raise ValueError(f"kernel must be one of {_KERNELS}, got {kernel!r}.")
+        raise InputError(f"kernel must be one of {_KERNELS}, got {kernel!r}.")
     if int(serial_lags) != serial_lags or serial_lags < 0:
-        raise ValueError(f"serial_lags must be a non-negative integer, got {serial_lags!r}.")
+        raise InputError(f"serial_lags must be a non-negative integer, got {serial_lags!r}.")
     serial_lags = int(serial_lags)
     if time is None:
         if serial_lags:
-            raise ValueError("serial_lags > 0 needs the time of each observation (time=...).")
+            raise InputError("serial_lags > 0 needs the time of each observation (time=...).")
         period, n_periods = np.zeros(n, dtype=np.int64), 1
     else:
         period, n_periods = _codes(time, "time", n)
@@ -521,14 +523,14 @@ def conley_vcov(
     s = _as_scores(scores)
     b = np.atleast_2d(np.asarray(bread, dtype=np.float64))
     if b.shape != (s.shape[1], s.shape[1]):
-        raise ValueError(f"bread has shape {b.shape} but scores have {s.shape[1]} columns.")
+        raise InputError(f"bread has shape {b.shape} but scores have {s.shape[1]} columns.")
     c = _check_cutoff(cutoff_km)
     if not np.isfinite(ssc) or ssc <= 0:
-        raise ValueError(f"ssc must be a positive factor, got {ssc!r}.")
+        raise InputError(f"ssc must be a positive factor, got {ssc!r}.")
     if neighbors is None:
         la = np.asarray(lat, dtype=np.float64).ravel()
         if la.size != s.shape[0]:
-            raise ValueError(f"lat has {la.size} values but scores have {s.shape[0]} rows.")
+            raise InputError(f"lat has {la.size} values but scores have {s.shape[0]} rows.")
         neighbors = spatial_neighbors(la, lon, c, with_distances=kernel != "uniform")
     meat = conley_meat(
         s,
@@ -543,8 +545,33 @@ def conley_vcov(
     return np.asarray(0.5 * (v + v.T))
 
 
+class ScoreModel(Protocol):
+    """What :func:`conley_vcov_from_fit` needs from a fitted model.
+
+    :class:`agglomeration.estimation.engine.FittedModel` provides it; wrap a pyfixest fit with
+    :func:`agglomeration.estimation.engine.wrap`.
+    """
+
+    @property
+    def hetero_ssc(self) -> float:
+        """The factor of the model's heteroskedasticity-robust variance, ``N / (N - k)``."""
+        ...
+
+    def scores(self) -> NDArray[np.float64]:
+        """Score contributions, ``N x k``."""
+        ...
+
+    def bread(self) -> NDArray[np.float64]:
+        """Bread of the sandwich, ``k x k``."""
+        ...
+
+    def meat_map(self) -> NDArray[np.float64] | None:
+        """For IV, the map ``A`` of the instruments' meat to the coefficients' (``A M A'``)."""
+        ...
+
+
 def conley_vcov_from_fit(
-    fit: Any,
+    fit: ScoreModel,
     lat: ArrayLike,
     lon: ArrayLike,
     cutoff_km: float,
@@ -556,66 +583,47 @@ def conley_vcov_from_fit(
     ssc: float | Literal["hetero"] = "hetero",
     neighbors: SpatialNeighbors | None = None,
 ) -> NDArray[np.float64]:
-    """Conley variance of a fitted pyfixest ``Feols`` / ``Fepois`` / ``Feiv`` model.
+    """Conley variance of a fitted OLS, Poisson or IV model with fixed effects.
 
     Uses the model's own scores and bread after the fixed effects are projected out (for
     Poisson, at the converged IRLS weights), so high-dimensional fixed effects are handled
-    without dummies. For IV the meat is mapped through ``X'Z (Z'Z)^-1`` as pyfixest does for its
+    without dummies. For IV the meat is mapped through ``X'Z (Z'Z)^-1`` as for the engine's
     other variances.
 
     Parameters
     ----------
-    fit : pyfixest.estimation.models.feols_.Feols
-        A fitted model; its rows must be aligned with ``lat``, ``lon``, ``time`` and ``unit``
-        (pass arrays for the estimation sample, with no rows dropped by the engine).
+    fit : ScoreModel
+        A fitted model (:class:`agglomeration.estimation.engine.FittedModel`); its rows must be
+        aligned with ``lat``, ``lon``, ``time`` and ``unit``.
     lat, lon, cutoff_km, time, unit, kernel, serial_lags, neighbors
         As in :func:`conley_vcov`.
     ssc : float or "hetero"
-        Small-sample factor; ``"hetero"`` (default) uses ``N / (N - k)`` with the same ``k`` as
-        pyfixest's heteroskedasticity-robust variance of this fit, so that a cutoff below the
-        smallest distance reproduces ``fit.vcov("hetero")`` exactly.
+        Small-sample factor; ``"hetero"`` (default) uses the model's ``hetero_ssc``,
+        ``N / (N - k)``, so that a cutoff below the smallest distance reproduces the
+        heteroskedasticity-robust variance exactly.
 
     Returns
     -------
     numpy.ndarray, shape (k, k)
-        Variance matrix in the order of ``fit.coef()``.
+        Variance matrix in the order of the model's coefficients.
     """
-    scores = np.asarray(fit._scores, dtype=np.float64)
+    scores = np.asarray(fit.scores(), dtype=np.float64)
     n = scores.shape[0]
     if np.asarray(lat).size != n:
-        raise ValueError(
+        raise InputError(
             f"lat has {np.asarray(lat).size} values but the model was fitted on {n} rows; "
             "pass coordinates of the estimation sample (after any rows the engine dropped)."
         )
-    factor = _pyfixest_hetero_ssc(fit) if ssc == "hetero" else float(ssc)
+    factor = fit.hetero_ssc if ssc == "hetero" else float(ssc)
     c = _check_cutoff(cutoff_km)
     if neighbors is None:
         neighbors = spatial_neighbors(lat, lon, c, with_distances=kernel != "uniform")
     meat = conley_meat(
         scores, neighbors, time=time, unit=unit, kernel=kernel, cutoff_km=c, serial_lags=serial_lags
     )
-    if getattr(fit, "_is_iv", False):
-        a = fit._tXZ @ fit._tZZinv
+    a = fit.meat_map()
+    if a is not None:
         meat = a @ meat @ a.T
-    bread = np.asarray(fit._bread, dtype=np.float64)
+    bread = np.asarray(fit.bread(), dtype=np.float64)
     v = factor * (bread @ meat @ bread)
     return np.asarray(0.5 * (v + v.T))
-
-
-def _pyfixest_hetero_ssc(fit: Any) -> float:
-    """``N / (N - df_k)``: the factor pyfixest applies to its heteroskedasticity-robust variance."""
-    from pyfixest.utils.utils import get_ssc
-
-    ssc, _, _ = get_ssc(
-        ssc_dict=fit._ssc_dict,
-        N=fit._N,
-        k=fit._k,
-        k_fe=int(np.sum(fit._k_fe)) if fit._has_fixef else 0,
-        n_fe=fit._n_fe,
-        k_fe_nested=0,
-        n_fe_fully_nested=0,
-        G=fit._N,
-        vcov_sign=1,
-        vcov_type="hetero",
-    )
-    return float(np.asarray(ssc).ravel()[0])

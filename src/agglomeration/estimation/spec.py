@@ -1,0 +1,299 @@
+"""The specification language: a frozen :class:`Spec`, its canonical form and id, TOML files.
+
+A :class:`Spec` says what is estimated (outcome, regressors, fixed effects, sample, estimator,
+weights) and how its variance is computed (a :class:`~agglomeration.estimation.variance.Variance`).
+Specs live in ``analysis/specs/*.toml``; a file holds one ``[spec]`` table or several ``[[spec]]``
+tables::
+
+    [spec]
+    name = "county_baseline"            # label; not part of the id
+    data = "county"                     # which panel the analysis step loads
+    outcome = "log_pay_per_emp"
+    regressors = ["log_density"]
+    fixed_effects = ["state_fips^year"] # "a^b" is the interaction of a and b
+    estimator = "ols"                   # "ols" | "poisson" | "iv"
+    sample = "year >= 2001"             # optional pandas query string
+    weights = "employment"              # optional analytic (OLS/IV) or frequency weights
+    # endogenous = ["log_density"]      # iv only: endogenous regressors
+    # instruments = ["log_popdens_1900"] # iv only: excluded instruments
+    # categorical = ["sector"]          # regressors entered as categories (dummies)
+    [spec.variance]
+    type = "cluster"                    # see agglomeration.estimation.variance
+    cluster = ["state_fips"]
+
+``Spec.id`` is the first 12 hex digits of the SHA-256 of :meth:`Spec.canonical_json`: every field
+but ``name``, sorted keys, lists for tuples. Fields added after the first release (``weights``,
+``categorical``) enter the canonical form only when they differ from their default, so the id of
+every spec written before they existed is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from agglomeration.errors import SpecError
+from agglomeration.estimation.variance import Variance
+
+__all__ = ["Estimator", "Spec", "load_specs", "parse_spec_file"]
+
+Estimator = Literal["ols", "poisson", "iv"]
+_ESTIMATORS = ("ols", "poisson", "iv")
+_OPTIONAL_IN_ID = ("weights", "categorical")
+_FE_TERM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\^[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def tuple_of_names(value: Any, name: str) -> tuple[str, ...]:
+    """Normalise a column name or a list of them to a tuple of non-empty strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    try:
+        out = tuple(value)
+    except TypeError:
+        raise SpecError(f"{name} must be a list of column names, got {value!r}.") from None
+    if not all(isinstance(v, str) and v for v in out):
+        raise SpecError(f"{name} must be a list of column names, got {value!r}.")
+    return out
+
+
+def _check_fixed_effect(fe: str) -> None:
+    if _FE_TERM.fullmatch(fe):
+        return
+    hint = ""
+    if "*" in fe or ":" in fe:
+        hint = f" Write an interaction with '^', e.g. {re.sub(r'[*:]+', '^', fe)!r}."
+    elif fe.endswith("^") or fe.startswith("^") or "^^" in fe:
+        hint = " '^' joins two column names, e.g. 'state_fips^year'."
+    raise SpecError(
+        f"fixed effect {fe!r} is not a column name or an interaction 'a^b' of column names.{hint}"
+    )
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One estimating equation: what is estimated, on which sample, with which variance.
+
+    Attributes
+    ----------
+    outcome : str
+        Dependent variable.
+    regressors : tuple of str
+        Exogenous regressors (for IV: the included exogenous ones, may be empty).
+    fixed_effects : tuple of str
+        Fixed effects, each a column or an interaction ``"a^b"``.
+    estimator : {"ols", "poisson", "iv"}
+        OLS, Poisson pseudo-maximum likelihood (PPML), or two-stage least squares.
+    endogenous, instruments : tuple of str
+        IV only: endogenous regressors and excluded instruments.
+    sample : str, optional
+        pandas ``DataFrame.query`` string selecting the sample.
+    variance : Variance
+        Variance estimator (:mod:`agglomeration.estimation.variance`).
+    data : str, optional
+        Name of the data set (panel) the spec runs on; part of :attr:`id`.
+    weights : str, optional
+        Column of non-negative weights (weighted least squares / weighted PPML).
+    categorical : tuple of str
+        Regressors that enter as categories (one dummy per level but the first). Any other
+        regressor must be numeric: a text column is an error, never silently a category.
+    name : str
+        Label (not part of :attr:`id`).
+    """
+
+    outcome: str
+    regressors: tuple[str, ...] = ()
+    fixed_effects: tuple[str, ...] = ()
+    estimator: Estimator = "ols"
+    endogenous: tuple[str, ...] = ()
+    instruments: tuple[str, ...] = ()
+    sample: str | None = None
+    variance: Variance = field(default_factory=lambda: Variance("hetero"))
+    data: str | None = None
+    weights: str | None = None
+    categorical: tuple[str, ...] = ()
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for f in ("regressors", "fixed_effects", "endogenous", "instruments", "categorical"):
+            object.__setattr__(self, f, tuple_of_names(getattr(self, f), f))
+        if isinstance(self.variance, Mapping):
+            object.__setattr__(self, "variance", Variance.from_dict(self.variance))
+        if not isinstance(self.variance, Variance):
+            raise SpecError(f"variance must be a Variance, got {type(self.variance).__name__}.")
+        if not isinstance(self.outcome, str) or not self.outcome:
+            raise SpecError(f"outcome must be a column name, got {self.outcome!r}.")
+        if self.estimator not in _ESTIMATORS:
+            raise SpecError(f"estimator must be one of {_ESTIMATORS}, got {self.estimator!r}.")
+        if self.estimator == "iv":
+            if not self.endogenous or len(self.instruments) < len(self.endogenous):
+                raise SpecError(
+                    f"iv needs endogenous regressors and at least as many instruments; got "
+                    f"endogenous={self.endogenous!r}, instruments={self.instruments!r}."
+                )
+        elif self.endogenous or self.instruments:
+            raise SpecError(
+                "endogenous/instruments are only used with estimator 'iv'; set estimator = 'iv' "
+                "or remove them."
+            )
+        if not self.regressors and not self.endogenous:
+            raise SpecError("regressors is empty: name at least one regressor.")
+        unknown_cat = [c for c in self.categorical if c not in self.regressors]
+        if unknown_cat:
+            raise SpecError(
+                f"categorical names {unknown_cat}, which are not regressors of the spec; list them "
+                "in regressors too."
+            )
+        if self.weights is not None and (not isinstance(self.weights, str) or not self.weights):
+            raise SpecError(f"weights must be a column name, got {self.weights!r}.")
+        for fe in self.fixed_effects:
+            _check_fixed_effect(fe)
+        for col in self.model_columns():
+            if not col.isidentifier():
+                raise SpecError(
+                    f"column name {col!r} cannot be used in a formula; rename it to an identifier "
+                    "(letters, digits, underscores)."
+                )
+
+    # -- canonical form ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (lists for tuples), as written in TOML."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, Variance) else _plain(v)
+        return out
+
+    def canonical_json(self) -> str:
+        """Canonical JSON of every field but ``name``: sorted keys, no whitespace.
+
+        ``weights`` and ``categorical`` are left out when at their defaults (see the module
+        docstring), so that ids of specs written before these fields existed are unchanged.
+        """
+        d = self.to_dict()
+        d.pop("name")
+        defaults = {f.name: f.default for f in fields(self)}
+        for k in _OPTIONAL_IN_ID:
+            if d[k] in (defaults[k], [], ()):
+                d.pop(k)
+        return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+    @property
+    def id(self) -> str:
+        """First 12 hex digits of the SHA-256 of :meth:`canonical_json`."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()[:12]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Spec:
+        """Build a spec from a mapping (e.g. a parsed TOML ``[spec]`` table)."""
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(d) - set(known))
+        if unknown:
+            raise SpecError(f"unknown spec field(s) {unknown}; allowed: {sorted(known)}.")
+        kw = dict(d)
+        if "variance" in kw and isinstance(kw["variance"], Mapping):
+            kw["variance"] = Variance.from_dict(kw["variance"])
+        if "outcome" not in kw:
+            raise SpecError("the spec has no outcome; add outcome = '<column>'.")
+        return cls(**kw)
+
+    def with_variance(self, variance: Variance) -> Spec:
+        """Return the same spec with another variance estimator."""
+        return replace(self, variance=variance)
+
+    # -- columns and formula -------------------------------------------------------------------
+    def fe_columns(self) -> tuple[str, ...]:
+        """Columns used by the fixed effects (interactions split)."""
+        return tuple(dict.fromkeys(c for fe in self.fixed_effects for c in fe.split("^")))
+
+    def model_columns(self) -> tuple[str, ...]:
+        """Columns used by the model (outcome, regressors, instruments, fixed effects, weights)."""
+        cols = (self.outcome, *self.regressors, *self.endogenous, *self.instruments)
+        w = (self.weights,) if self.weights else ()
+        return tuple(dict.fromkeys((*cols, *self.fe_columns(), *w)))
+
+    def formula(self) -> str:
+        """Return the engine formula ``y ~ x | fe | endog ~ instr`` (categories as ``C(x)``)."""
+        terms = [f"C({r})" if r in self.categorical else r for r in self.regressors]
+        rhs = " + ".join(terms) if terms else "1"
+        parts = [f"{self.outcome} ~ {rhs}"]
+        if self.fixed_effects:
+            parts.append(" + ".join(self.fixed_effects))
+        if self.estimator == "iv":
+            parts.append(f"{' + '.join(self.endogenous)} ~ {' + '.join(self.instruments)}")
+        return " | ".join(parts)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Coefficients reported for numeric regressors, in order (endogenous first for IV)."""
+        return (*self.endogenous, *(r for r in self.regressors if r not in self.categorical))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, tuple | list):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def parse_spec_file(path: Path) -> list[dict[str, Any]]:
+    """Read the ``[spec]`` / ``[[spec]]`` tables of one TOML file, naming the file on any error."""
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(f"{path}: not valid TOML ({e}); fix the syntax at that line.") from None
+    except OSError as e:
+        raise SpecError(f"{path}: cannot be read ({e.strerror}).") from None
+    raw = doc.get("spec")
+    if raw is None:
+        raise SpecError(
+            f"{path}: no [spec] table; see agglomeration.estimation.spec for the format."
+        )
+    return [raw] if isinstance(raw, Mapping) else list(raw)
+
+
+def load_specs(path: str | Path) -> list[Spec]:
+    """Read specs from a TOML file, or from every ``*.toml`` in a folder (sorted by name).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.toml`` file with a ``[spec]`` table or ``[[spec]]`` array, or a folder of them.
+
+    Returns
+    -------
+    list of Spec
+        In file order.
+
+    Raises
+    ------
+    SpecError
+        If a file is not valid TOML, has no ``spec`` table, or holds an invalid spec (the
+        message names the file and the spec).
+    """
+    p = Path(path)
+    files = sorted(p.glob("*.toml")) if p.is_dir() else [p]
+    if not files:
+        raise SpecError(f"no *.toml spec files in {p}.")
+    specs: list[Spec] = []
+    for f in files:
+        for t in parse_spec_file(f):
+            if t.get("kind", "regression") != "regression":
+                continue
+            t = {k: v for k, v in t.items() if k != "kind"}
+            try:
+                specs.append(Spec.from_dict(t))
+            except (TypeError, SpecError) as e:
+                raise SpecError(f"{f}: invalid spec {t.get('name', '')!r}: {e}") from None
+    return specs
