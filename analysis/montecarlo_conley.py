@@ -80,13 +80,13 @@ def replications(n_reps: int, seed: int) -> pd.DataFrame:
             tab = compare_variances(spec, sim.panel, vs, term="log_density")
         tab["rep"] = r
         tab["truth"] = sim.truth.beta_density
-        rows.append(tab[["rep", "variance", "estimate", "std_error", "ci_low", "ci_high", "truth"]])
+        rows.append(tab[["rep", "variance", "estimate", "std_error", "conf_low", "conf_high", "truth"]])
     return pd.concat(rows, ignore_index=True)
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
     """Coverage and standard-error accuracy by variance estimator."""
-    reps = reps.assign(covered=(reps.ci_low <= reps.truth) & (reps.truth <= reps.ci_high))
+    reps = reps.assign(covered=(reps.conf_low <= reps.truth) & (reps.truth <= reps.conf_high))
     g = reps.groupby("variance", sort=False)
     out = pd.DataFrame(
         {

@@ -38,7 +38,7 @@ REGISTRIES = (
         "estimates.csv",
         "estimates.csv",
         ("spec_id", "term", "variance"),
-        ("estimate", "std_error", "ci_low", "ci_high"),
+        ("estimate", "std_error", "conf_low", "conf_high"),
         ("n_obs", "n_clusters"),
     ),
     Registry(

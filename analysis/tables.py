@@ -13,6 +13,7 @@ import pandas as pd
 
 from agglomeration.report import (
     TableColumn,
+    describe_variance,
     format_number,
     make_frame_table,
     make_macros,
@@ -22,24 +23,8 @@ from agglomeration.report import (
 
 from project_paths import BLD, ESTIMATES, MONTECARLO_CONLEY, PANELS, TABLES, write_text
 
-VARIANCE_LABELS = {
-    "iid": "iid (homoskedastic)",
-    "hetero (HC1)": "heteroskedasticity-robust (HC1)",
-    "cluster(fips)": "cluster by county",
-    "cluster(state_fips)": "cluster by state",
-    "cluster(fips, year)": "two-way: county and year",
-    "driscoll-kraay(lags=auto)": "Driscoll-Kraay (Bartlett, NW lags)",
-}
-
-
-def _variance_label(v: str) -> str:
-    if v in VARIANCE_LABELS:
-        return VARIANCE_LABELS[v]
-    if v.startswith("conley("):
-        inner = v.removeprefix("conley(").removesuffix(")").split(", ")
-        serial = " + serial within county" if any(p.startswith("serial") for p in inner) else ""
-        return f"Conley {inner[0]}, within year{serial}"
-    return v
+COLUMN_NAMES = {"fips": "county", "state_fips": "state", "year": "year"}
+"""How the variance table names the panel's cluster columns."""
 
 
 def main() -> None:
@@ -83,10 +68,13 @@ def main() -> None:
     cv = pd.read_csv(ESTIMATES / "baseline_variances.csv")
     frame = pd.DataFrame(
         {
-            "Variance estimator": cv["variance"].map(_variance_label),
+            "Variance estimator": [
+                describe_variance(r, COLUMN_NAMES, within="year", serial_unit="county")
+                for r in cv.to_dict("records")
+            ],
             "Std. error": cv["std_error"],
-            "95% CI low": cv["ci_low"],
-            "95% CI high": cv["ci_high"],
+            "95% CI low": cv["conf_low"],
+            "95% CI high": cv["conf_high"],
             "Clusters / periods": cv["n_clusters"].astype("Int64"),
         }
     )
@@ -134,8 +122,8 @@ def main() -> None:
         "BaselineElasticity": format_number(row["estimate"], 3),
         "BaselineDoublingPct": format_number(100 * (2 ** row["estimate"] - 1), 1),
         "BaselineSE": format_number(row["std_error"], 3),
-        "BaselineCIlow": format_number(row["ci_low"], 3),
-        "BaselineCIhigh": format_number(row["ci_high"], 3),
+        "BaselineCIlow": format_number(row["conf_low"], 3),
+        "BaselineCIhigh": format_number(row["conf_high"], 3),
         "BaselineN": f"{int(row['n_obs']):,}",
         "NCounties": f"{county['fips'].nunique():,}",
         "NCountyYears": f"{len(county):,}",
@@ -160,11 +148,17 @@ def main() -> None:
         "TFPOLSUnskilled": format_number(tfp[("ols", "fX2")], 3),
         "TFPOPRatio": format_number(tfp[("op", "tfp_90_10_ratio")], 1),
         "SEStateCluster": format_number(
-            cv.loc[cv["variance"].eq("cluster(state_fips)"), "std_error"].iloc[0], 4
+            cv.loc[cv["variance_type"].eq("cluster") & cv["cluster"].eq("state_fips"), "std_error"].iloc[0],
+            4,
         ),
-        "SEIid": format_number(cv.loc[cv["variance"].eq("iid"), "std_error"].iloc[0], 4),
+        "SEIid": format_number(cv.loc[cv["variance_type"].eq("iid"), "std_error"].iloc[0], 4),
         "SEConleyMaxSerial": format_number(
-            cv.loc[cv["variance"].str.contains("500 km.*serial", regex=True), "std_error"].iloc[0],
+            cv.loc[
+                cv["variance_type"].eq("conley")
+                & cv["cutoff_km"].eq(cv["cutoff_km"].max())
+                & cv["lags"].gt(0),
+                "std_error",
+            ].iloc[0],
             4,
         ),
     }

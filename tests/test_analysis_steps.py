@@ -58,8 +58,8 @@ def _est(**kw):
         "variance": "iid",
         "estimate": 0.5,
         "std_error": 0.1,
-        "ci_low": 0.3,
-        "ci_high": 0.7,
+        "conf_low": 0.3,
+        "conf_high": 0.7,
         "n_obs": 100,
         "n_clusters": float("nan"),
     }

@@ -8,6 +8,7 @@ import pyfixest as pf
 import pytest
 import statsmodels.api as sm
 
+from agglomeration.estimation.engine import wrap
 from agglomeration.geo import haversine_km
 from agglomeration.inference import (
     conley_meat,
@@ -151,7 +152,7 @@ def test_from_pyfixest_ols_fit_equals_dense_dummies(df, twoway):
     bread = np.linalg.inv(xt.T @ xt)
     lat, lon, t = df.lat.to_numpy(), df.lon.to_numpy(), df.year.to_numpy()
     ref = bread @ dense_meat(s, lat, lon, 300.0, time=t, d=d) @ bread
-    got = conley_vcov_from_fit(fit, lat, lon, 300.0, time=t, ssc=1.0)
+    got = conley_vcov_from_fit(wrap(fit), lat, lon, 300.0, time=t, ssc=1.0)
     np.testing.assert_allclose(got, ref, rtol=1e-8)
 
 
@@ -172,7 +173,7 @@ def test_from_pyfixest_poisson_fit_equals_dense_glm_dummies(df):
     lat, lon, t = sub.lat.to_numpy(), sub.lon.to_numpy(), sub.year.to_numpy()
     ref = (bread_full @ dense_meat(s_full, lat, lon, 400.0, time=t) @ bread_full)[:2, :2]
     np.testing.assert_allclose(fit.coef().to_numpy(), glm.params[:2], rtol=1e-6)
-    got = conley_vcov_from_fit(fit, lat, lon, 400.0, time=t, ssc=1.0)
+    got = conley_vcov_from_fit(wrap(fit), lat, lon, 400.0, time=t, ssc=1.0)
     np.testing.assert_allclose(got, ref, rtol=1e-6)
 
 
@@ -185,11 +186,11 @@ def test_cutoff_below_min_distance_equals_hetero(df):
     lat, lon = one.lat.to_numpy(), one.lon.to_numpy()
     nb = spatial_neighbors(lat, lon, 1e-3)
     assert nb.n_pairs == 0 and nb.n_locations == 550
-    got = conley_vcov_from_fit(fit, lat, lon, 1e-3, time=one.year.to_numpy())
+    got = conley_vcov_from_fit(wrap(fit), lat, lon, 1e-3, time=one.year.to_numpy())
     np.testing.assert_allclose(got, fit._vcov, rtol=1e-12)
     # and without any correction, HC0 against pyfixest with k_adj = False
     fit0 = pf.feols("y ~ x1 + x2 | unit + year", one, vcov="hetero", ssc=pf.ssc(k_adj=False))
-    got0 = conley_vcov_from_fit(fit0, lat, lon, 1e-3, time=one.year.to_numpy(), ssc=1.0)
+    got0 = conley_vcov_from_fit(wrap(fit0), lat, lon, 1e-3, time=one.year.to_numpy(), ssc=1.0)
     np.testing.assert_allclose(got0, fit0._vcov, rtol=1e-12)
 
 
@@ -200,8 +201,7 @@ def test_cutoff_covering_all_pairs_equals_cluster_by_period(df):
     fit = pf.feols(
         "y ~ x1 + x2 | unit", df, vcov={"CRV1": "year"}, ssc=pf.ssc(k_adj=False, G_adj=False)
     )
-    got = conley_vcov_from_fit(
-        fit, df.lat.to_numpy(), df.lon.to_numpy(), 25_000.0, time=df.year.to_numpy(), ssc=1.0
+    got = conley_vcov_from_fit(wrap(fit), df.lat.to_numpy(), df.lon.to_numpy(), 25_000.0, time=df.year.to_numpy(), ssc=1.0
     )
     np.testing.assert_allclose(got, fit._vcov, rtol=1e-10)
 

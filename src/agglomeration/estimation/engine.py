@@ -97,7 +97,7 @@ class FittedModel:
         return np.asarray(self._fit._scores, dtype=np.float64)
 
     def bread(self) -> np.ndarray:
-        """The bread ``B`` of the sandwich ``B M B`` (``(X'X)^-1``, the inverse Hessian, ...)."""
+        """Return the bread ``B`` of the sandwich ``B M B`` (``(X'X)^-1``, the inverse Hessian, ...)."""
         return np.asarray(self._fit._bread, dtype=np.float64)
 
     def meat_map(self) -> np.ndarray | None:
@@ -116,7 +116,7 @@ class FittedModel:
         unit: np.ndarray | None = None,
         lags: int | None = None,
     ) -> tuple[np.ndarray, int | None, float | None]:
-        """The engine's variance of the given kind: ``(vcov, n_clusters, df)``.
+        """Return the engine's variance of the given kind: ``(vcov, n_clusters, df)``.
 
         ``df`` is the t degrees of freedom the engine uses with it (None for Poisson, which is
         referred to the normal). For ``driscoll_kraay``, ``time`` and ``unit`` are integer codes

@@ -140,7 +140,7 @@ class EstimationResult(ResultMixin):
     # -- the shared interface ------------------------------------------------------------------
     @property
     def df_resid(self) -> float | None:
-        """t degrees of freedom of the inference (None: normal)."""
+        """T degrees of freedom of the inference (None: normal)."""
         return self.df
 
     @property

@@ -107,7 +107,7 @@ def _group_codes(data: pd.DataFrame, fe: str) -> np.ndarray:
 
 
 def _select(data: pd.DataFrame, spec: Spec, vcols: Sequence[str]) -> pd.DataFrame:
-    """The columns the spec and variances use (and the sample filter reads)."""
+    """Return the columns the spec and variances use (and the sample filter reads)."""
     cols = list(dict.fromkeys((*spec.model_columns(), *vcols)))
     if spec.sample:
         if "`" in spec.sample:

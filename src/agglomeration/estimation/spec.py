@@ -41,7 +41,7 @@ from typing import Any, Literal
 import numpy as np
 
 from agglomeration.errors import SpecError
-from agglomeration.estimation.variance import Variance
+from agglomeration.estimation.variance import Hetero, Variance
 
 __all__ = ["Estimator", "Spec", "load_specs", "parse_spec_file"]
 
@@ -117,7 +117,7 @@ class Spec:
     endogenous: tuple[str, ...] = ()
     instruments: tuple[str, ...] = ()
     sample: str | None = None
-    variance: Variance = field(default_factory=lambda: Variance("hetero"))
+    variance: Variance = field(default_factory=Hetero)
     data: str | None = None
     weights: str | None = None
     categorical: tuple[str, ...] = ()
@@ -260,7 +260,8 @@ def parse_spec_file(path: Path) -> list[dict[str, Any]]:
         raise SpecError(
             f"{path}: no [spec] table; see agglomeration.estimation.spec for the format."
         )
-    return [raw] if isinstance(raw, Mapping) else list(raw)
+    tables = [raw] if isinstance(raw, Mapping) else list(raw)
+    return [dict(t) for t in tables]
 
 
 def load_specs(path: str | Path) -> list[Spec]:

@@ -34,6 +34,7 @@ clusters this is the difference between ``k = 5`` and ``k = 4`` in the factor be
 
 from __future__ import annotations
 
+import builtins
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, fields
@@ -133,7 +134,7 @@ class Variance(metaclass=_VarianceMeta):
 
     type: ClassVar[str]
     small_sample: ClassVar[str]
-    _types: ClassVar[dict[str, type[Variance]]] = {}
+    _types: ClassVar[dict[str, builtins.type[Variance]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -144,7 +145,7 @@ class Variance(metaclass=_VarianceMeta):
     # -- construction and canonical form -------------------------------------------------------
     @classmethod
     def types(cls) -> tuple[str, ...]:
-        """Registered variance types."""
+        """Return the registered variance types."""
         return tuple(sorted(Variance._types))
 
     @classmethod
@@ -181,7 +182,7 @@ class Variance(metaclass=_VarianceMeta):
 
     # -- the interface -------------------------------------------------------------------------
     def columns(self) -> tuple[str, ...]:
-        """Data columns this variance needs (beyond the model's)."""
+        """Return the data columns this variance needs (beyond the model's)."""
         return ()
 
     @property
@@ -190,7 +191,7 @@ class Variance(metaclass=_VarianceMeta):
         """Short human-readable label, e.g. ``cluster(state)`` or ``conley(100 km, uniform)``."""
 
     def describe(self) -> dict[str, Any]:
-        """Structured fields for tables and registries.
+        """Return structured fields for tables and registries.
 
         Keys: ``variance_type``, ``cluster`` (clusters joined by ``+``, or empty),
         ``cutoff_km``, ``kernel``, ``lags`` (NaN/empty where they do not apply).
@@ -210,7 +211,7 @@ class Variance(metaclass=_VarianceMeta):
         data: pd.DataFrame,
         cache: MutableMapping[Any, Any] | None = None,
     ) -> Covariance:
-        """Covariance of the coefficients of ``model`` fitted on ``data`` (the sample rows).
+        """Return the covariance of the coefficients of ``model`` fitted on ``data``.
 
         ``cache`` lets several variances of one fit share work (e.g. one neighbour search
         for Conley variances at several cutoffs).
@@ -232,7 +233,7 @@ class IID(Variance):
     def compute(
         self, model: FittedModel, data: pd.DataFrame, cache: MutableMapping[Any, Any] | None = None
     ) -> Covariance:
-        """Engine's iid variance."""
+        """Return the engine's iid variance."""
         v, _, df = model.engine_vcov("iid")
         return Covariance(v, None, df)
 
@@ -252,7 +253,7 @@ class Hetero(Variance):
     def compute(
         self, model: FittedModel, data: pd.DataFrame, cache: MutableMapping[Any, Any] | None = None
     ) -> Covariance:
-        """Engine's HC1 variance."""
+        """Return the engine's HC1 variance."""
         v, _, df = model.engine_vcov("hetero")
         return Covariance(v, None, df)
 
@@ -280,7 +281,7 @@ class Cluster(Variance):
             )
 
     def columns(self) -> tuple[str, ...]:
-        """The cluster columns."""
+        """Return the cluster columns."""
         return self.cluster
 
     @property
@@ -289,13 +290,13 @@ class Cluster(Variance):
         return f"cluster({', '.join(self.cluster)})"
 
     def describe(self) -> dict[str, Any]:
-        """Structured fields; ``cluster`` joins the columns with ``+``."""
+        """Return the structured fields; ``cluster`` joins the columns with ``+``."""
         return {**super().describe(), "cluster": "+".join(self.cluster)}
 
     def compute(
         self, model: FittedModel, data: pd.DataFrame, cache: MutableMapping[Any, Any] | None = None
     ) -> Covariance:
-        """Engine's CRV1 variance; ``n_clusters`` is the smaller count for two-way."""
+        """Return the engine's CRV1 variance; ``n_clusters`` is the smaller count for two-way."""
         v, g, df = model.engine_vcov("cluster", cluster=self.cluster)
         return Covariance(v, g, df)
 
@@ -331,7 +332,7 @@ class DriscollKraay(Variance):
         _check_lags(self.lags)
 
     def columns(self) -> tuple[str, ...]:
-        """Time and unit columns."""
+        """Return the time and unit columns."""
         return tuple(dict.fromkeys(c for c in (self.time, self.unit) if c is not None))
 
     @property
@@ -341,13 +342,13 @@ class DriscollKraay(Variance):
         return f"driscoll-kraay(lags={lag})"
 
     def describe(self) -> dict[str, Any]:
-        """Structured fields; ``lags`` NaN means the Newey-West rule."""
+        """Return the structured fields; ``lags`` NaN means the Newey-West rule."""
         return {**super().describe(), "lags": np.nan if self.lags is None else self.lags}
 
     def compute(
         self, model: FittedModel, data: pd.DataFrame, cache: MutableMapping[Any, Any] | None = None
     ) -> Covariance:
-        """Engine's Driscoll-Kraay variance on integer period and unit codes."""
+        """Return the engine's Driscoll-Kraay variance on integer period and unit codes."""
         assert self.time is not None and self.unit is not None
         # integer codes: the engine needs numeric ids, periods in sorted order
         tcodes = pd.factorize(data[self.time], sort=True)[0]
@@ -409,7 +410,7 @@ class Conley(Variance):
             raise SpecError("conley with serial lags needs the time column (time = 'year').")
 
     def columns(self) -> tuple[str, ...]:
-        """Coordinates, time and unit columns."""
+        """Return the coordinate, time and unit columns."""
         cols = [self.lat, self.lon, *(c for c in (self.time, self.unit) if c is not None)]
         return tuple(dict.fromkeys(cols))
 
@@ -420,7 +421,7 @@ class Conley(Variance):
         return f"conley({self.cutoff_km:g} km, {self.kernel}{serial})"
 
     def describe(self) -> dict[str, Any]:
-        """Structured fields: cutoff, kernel and serial lags (0 when none)."""
+        """Return the structured fields: cutoff, kernel and serial lags (0 when none)."""
         return {
             **super().describe(),
             "cutoff_km": self.cutoff_km,
@@ -431,7 +432,7 @@ class Conley(Variance):
     def compute(
         self, model: FittedModel, data: pd.DataFrame, cache: MutableMapping[Any, Any] | None = None
     ) -> Covariance:
-        """Conley variance from the model's scores; neighbours shared through ``cache``."""
+        """Return the Conley variance from the model's scores (neighbours shared via ``cache``)."""
         assert self.cutoff_km is not None
         nb = _neighbors(data, self, cache)
         t = data[self.time].to_numpy() if self.time else None
