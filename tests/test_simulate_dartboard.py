@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from agglomeration import simulate
+from agglomeration.errors import InputError
 
 
 def test_dartboard_region_shares_match_sizes() -> None:
@@ -72,15 +73,15 @@ def test_dartboard_deterministic_and_bad_input() -> None:
     pd.testing.assert_frame_equal(a, b)
     assert (a["region"] != 2).all()  # zero-size region never receives a plant
     assert list(a.groupby("industry").size()) == [5, 7]
-    with pytest.raises(ValueError, match="region_sizes"):
+    with pytest.raises(InputError, match="region_sizes"):
         simulate.dartboard([-1.0, 2.0], 5, 0)
-    with pytest.raises(ValueError, match="region_sizes"):
+    with pytest.raises(InputError, match="region_sizes"):
         simulate.dartboard([0.0, 0.0], 5, 0)
-    with pytest.raises(ValueError, match="n_plants"):
+    with pytest.raises(InputError, match="n_plants"):
         simulate.dartboard([1.0], 0, 0)
-    with pytest.raises(ValueError, match="n_plants"):
+    with pytest.raises(InputError, match="n_plants"):
         simulate.dartboard([1.0], [3, 0], 0)
-    with pytest.raises(ValueError, match="plant_size"):
+    with pytest.raises(InputError, match="plant_size"):
         simulate.dartboard([1.0], 3, 0, plant_size="weibull")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="pareto_shape"):
+    with pytest.raises(InputError, match="pareto_shape"):
         simulate.dartboard([1.0], 3, 0, plant_size="pareto", pareto_shape=0.0)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from agglomeration import simulate
+from agglomeration.errors import InputError
 
 
 def test_plant_panel_schema_determinism_and_identities() -> None:
@@ -154,7 +155,7 @@ def test_plant_exit_unbalanced_and_selected_on_low_productivity() -> None:
     ],
 )
 def test_plant_panel_bad_input(kwargs: dict, name: str) -> None:
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(InputError, match=name):
         simulate.plant_panel(**kwargs)
 
 
@@ -184,5 +185,5 @@ def test_plant_panel_delta_spread_default_draws_nothing() -> None:
     a = simulate.plant_panel(100, 5, 9).panel
     b = simulate.plant_panel(100, 5, 9, delta_spread=0.0).panel
     pd.testing.assert_frame_equal(a, b)
-    with pytest.raises(ValueError, match="delta_spread"):
+    with pytest.raises(InputError, match="delta_spread"):
         simulate.plant_panel(10, 3, 0, delta=0.1, delta_spread=0.1)

@@ -9,6 +9,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from agglomeration import simulate
+from agglomeration.errors import InputError
 from agglomeration.geo import haversine_km
 
 
@@ -202,5 +203,5 @@ def test_spatial_lag_is_band_mean_of_neighbours() -> None:
     ],
 )
 def test_regional_panel_bad_input(kwargs: dict, name: str) -> None:
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(InputError, match=name):
         simulate.regional_panel(**kwargs)

@@ -10,44 +10,46 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from agglomeration.errors import InputError
+
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(
+        raise InputError(
             f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__} "
             f"({seed!r}); pass e.g. seed=0 or seed=np.random.default_rng(0)."
         )
     if seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed}.")
+        raise InputError(f"seed must be a non-negative int, got {seed}.")
     return np.random.default_rng(int(seed))
 
 
 def _pos_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        raise InputError(f"{name} must be a positive integer, got {value!r}.")
     return int(value)
 
 
 def _finite(name: str, value: float) -> float:
     v = float(value)
     if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+        raise InputError(f"{name} must be a finite number, got {value!r}.")
     return v
 
 
 def _nonneg(name: str, value: float) -> float:
     v = _finite(name, value)
     if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}.")
+        raise InputError(f"{name} must be >= 0, got {value!r}.")
     return v
 
 
 def _positive(name: str, value: float) -> float:
     v = _finite(name, value)
     if v <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}.")
+        raise InputError(f"{name} must be > 0, got {value!r}.")
     return v
 
 
@@ -56,7 +58,7 @@ def _in_open_unit(name: str, value: float, *, allow_zero: bool = True) -> float:
     lo_ok = v >= 0 if allow_zero else v > 0
     if not (lo_ok and v < 1):
         rng_txt = "[0, 1)" if allow_zero else "(0, 1)"
-        raise ValueError(f"{name} must lie in {rng_txt}, got {value!r}.")
+        raise InputError(f"{name} must lie in {rng_txt}, got {value!r}.")
     return v
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from agglomeration.errors import InputError
 from agglomeration.simulate._validate import _finite, _nonneg, _pos_int, _positive, _rng
 
 PlantSize = Literal["lognormal", "pareto", "constant"]
@@ -80,14 +81,14 @@ def dartboard(
     """
     x = np.asarray(region_sizes, dtype=np.float64).ravel()
     if x.size == 0:
-        raise ValueError("region_sizes is empty; pass one non-negative size per region.")
+        raise InputError("region_sizes is empty; pass one non-negative size per region.")
     bad = int((~np.isfinite(x) | (x < 0)).sum())
     if bad:
-        raise ValueError(
+        raise InputError(
             f"region_sizes has {bad} negative or non-finite values; sizes must be >= 0."
         )
     if x.sum() <= 0:
-        raise ValueError("region_sizes sums to 0; at least one region must have positive size.")
+        raise InputError("region_sizes sums to 0; at least one region must have positive size.")
     p = x / x.sum()
     if np.ndim(n_plants) == 0:
         n_pl = _pos_int("n_plants", n_plants)
@@ -96,13 +97,13 @@ def dartboard(
     else:
         arr = np.asarray(n_plants)
         if arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or (arr <= 0).any():
-            raise ValueError(
+            raise InputError(
                 f"n_plants must be positive integers per industry; got {arr.size} values with "
                 f"{int((arr <= 0).sum()) if arr.size else 0} non-positive (dtype {arr.dtype})."
             )
         counts = arr.astype(np.int64).ravel()
         if n_industries is not None and n_industries != counts.size:
-            raise ValueError(
+            raise InputError(
                 f"n_industries={n_industries} but n_plants has {counts.size} entries; "
                 "drop n_industries or make them agree."
             )
@@ -120,7 +121,7 @@ def dartboard(
     elif plant_size == "constant":
         size = np.full(total, math.exp(_finite("size_mean_log", size_mean_log)))
     else:
-        raise ValueError(
+        raise InputError(
             f"plant_size must be 'lognormal', 'pareto' or 'constant', got {plant_size!r}."
         )
     employment: NDArray[np.generic] = (
@@ -156,10 +157,10 @@ def dartboard_region_industry(plants: pd.DataFrame, n_regions: int) -> pd.DataFr
     n_r = _pos_int("n_regions", n_regions)
     missing = [c for c in ("industry", "region", "employment") if c not in plants.columns]
     if missing:
-        raise ValueError(f"plants lacks columns {missing}; pass the output of dartboard().")
+        raise InputError(f"plants lacks columns {missing}; pass the output of dartboard().")
     reg = plants["region"].to_numpy(dtype=np.int64)
     if reg.size and (reg.min() < 0 or reg.max() >= n_r):
-        raise ValueError(
+        raise InputError(
             f"plants has region codes outside 0..{n_r - 1} (max {reg.max()}); check n_regions."
         )
     ind = plants["industry"].to_numpy(dtype=np.int64)

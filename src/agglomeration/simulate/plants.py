@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from agglomeration.errors import InputError
 from agglomeration.simulate._validate import _finite, _in_open_unit, _nonneg, _pos_int, _rng
 
 
@@ -189,7 +190,7 @@ def plant_panel(
 
     Raises
     ------
-    ValueError
+    InputError
         Naming the parameter, for non-positive sizes, ``beta_l`` outside (0, 1), ``|rho| >= 1``,
         ``investment_omega <= 0`` or ``m_omega``/``m_omega_sq`` that make ``m`` not strictly
         increasing in ``omega``.
@@ -198,17 +199,17 @@ def plant_panel(
     n_t = _pos_int("n_years", n_years)
     rng = _rng(seed)
     if isinstance(burn_in, bool) or not isinstance(burn_in, int | np.integer) or burn_in < 0:
-        raise ValueError(f"burn_in must be a non-negative integer, got {burn_in!r}.")
+        raise InputError(f"burn_in must be a non-negative integer, got {burn_in!r}.")
     b0 = _finite("beta_0", beta_0)
     bl = _finite("beta_l", beta_l)
     if not 0 < bl < 1:
-        raise ValueError(f"beta_l must lie in (0, 1) for a static labour demand, got {bl!r}.")
+        raise InputError(f"beta_l must lie in (0, 1) for a static labour demand, got {bl!r}.")
     bk = _finite("beta_k", beta_k)
     rh = _finite("rho", rho)
     if not -1 < rh < 1:
-        raise ValueError(f"rho must lie in (-1, 1) for stationary productivity, got {rh!r}.")
+        raise InputError(f"rho must lie in (-1, 1) for stationary productivity, got {rh!r}.")
     if rh <= 0 and labour_timing > 0:
-        raise ValueError(
+        raise InputError(
             f"rho={rh} with labour_timing={labour_timing}: the fractional-period productivity "
             "step needs rho > 0; use rho > 0 or labour_timing=0."
         )
@@ -217,29 +218,29 @@ def plant_panel(
     b = _in_open_unit("labour_timing", labour_timing)
     rw = _finite("rho_wage", rho_wage)
     if not -1 < rw < 1:
-        raise ValueError(f"rho_wage must lie in (-1, 1), got {rw!r}.")
+        raise InputError(f"rho_wage must lie in (-1, 1), got {rw!r}.")
     s_w = _nonneg("sigma_wage", sigma_wage)
     s_l = _nonneg("sigma_l_opt", sigma_l_opt)
     dl = _in_open_unit("delta", delta, allow_zero=False)
     kt = _finite("k_target", k_target)
     d_sp = _nonneg("delta_spread", delta_spread)
     if d_sp > 0 and not (dl - d_sp > 0 and dl + d_sp < 1):
-        raise ValueError(
+        raise InputError(
             f"delta_spread={d_sp} with delta={dl} puts depreciation rates outside (0, 1); "
             f"use delta_spread < min(delta, 1 - delta) = {min(dl, 1 - dl):.6g}."
         )
     i_om = _finite("investment_omega", investment_omega)
     if i_om <= 0:
-        raise ValueError(
+        raise InputError(
             f"investment_omega must be > 0 so that investment is strictly increasing in "
             f"productivity (OP invertibility), got {i_om!r}."
         )
     i_k = _finite("investment_k", investment_k)
     if not 0 <= i_k <= 1:
-        raise ValueError(f"investment_k must lie in [0, 1], got {i_k!r}.")
+        raise InputError(f"investment_k must lie in [0, 1], got {i_k!r}.")
     m_om = _finite("m_omega", m_omega)
     if m_om <= 0:
-        raise ValueError(
+        raise InputError(
             f"m_omega must be > 0 so that the intermediate input is strictly increasing in "
             f"productivity (LP/ACF invertibility), got {m_om!r}."
         )
@@ -296,7 +297,7 @@ def plant_panel(
         slope = m_om + 2.0 * m_sq * out["omega"][observed]
         bad = int((slope <= 0).sum())
         if bad:
-            raise ValueError(
+            raise InputError(
                 f"m_omega_sq={m_sq} with m_omega={m_om} makes the intermediate input decreasing in "
                 f"productivity (dm/domega = m_omega + 2*m_omega_sq*omega <= 0) for {bad} "
                 f"plant-years; use |m_omega_sq| < m_omega / (2 * max|omega|) "

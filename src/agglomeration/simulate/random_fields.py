@@ -50,6 +50,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sfft
 
+from agglomeration.errors import InputError
 from agglomeration.simulate._validate import _nonneg, _positive
 from agglomeration.simulate.geography import albers_us_km
 
@@ -86,7 +87,7 @@ def error_correlation(
     if spatial_kernel == "circular":
         u = np.clip(d / r, 0.0, 1.0)
         return np.asarray((2.0 / np.pi) * (np.arccos(u) - u * np.sqrt(1.0 - u * u)))
-    raise ValueError(
+    raise InputError(
         f"spatial_kernel must be 'exponential' or 'circular', got {spatial_kernel!r}."
     )
 
@@ -143,7 +144,7 @@ def _grid_field(
     nx = sfft.next_fast_len(int(np.ceil((span_x + pad_x) / h)) + 2)
     ny = sfft.next_fast_len(int(np.ceil((span_y + pad_y) / h)) + 2)
     if nx * ny > _MAX_GRID_CELLS:
-        raise ValueError(
+        raise InputError(
             f"spatial_range_km={r} needs a {nx} x {ny} grid of {h:.3g} km cells to cover the "
             f"map ({span_x:.0f} x {span_y:.0f} km), more than {_MAX_GRID_CELLS} cells; use a "
             "larger spatial_range_km, a coarser spatial_grid_km, or spatial_range_km=0."

@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
+from agglomeration.errors import InputError
 from agglomeration.geo import EARTH_RADIUS_KM, neighbor_pairs, to_unit_sphere
 from agglomeration.simulate._validate import (
     _finite,
@@ -265,7 +266,7 @@ def regional_panel(
 
     Raises
     ------
-    ValueError
+    InputError
         Naming the parameter, for non-positive sizes, a negative range, ``|rho_serial| >= 1``,
         a negative ``sigma_eps`` and other out-of-domain values.
     """
@@ -275,16 +276,16 @@ def regional_panel(
     rng = _rng(seed)
     r_km = _finite("spatial_range_km", spatial_range_km)
     if r_km < 0:
-        raise ValueError(
+        raise InputError(
             f"spatial_range_km must be >= 0 (0 = no spatial correlation), got {spatial_range_km!r}."
         )
     if spatial_kernel not in ("exponential", "circular"):
-        raise ValueError(
+        raise InputError(
             f"spatial_kernel must be 'exponential' or 'circular', got {spatial_kernel!r}."
         )
     rho = _finite("rho_serial", rho_serial)
     if not -1 < rho < 1:
-        raise ValueError(f"rho_serial must lie in (-1, 1) for a stationary AR(1), got {rho!r}.")
+        raise InputError(f"rho_serial must lie in (-1, 1) for a stationary AR(1), got {rho!r}.")
     sig = _nonneg("sigma_eps", sigma_eps)
     b_d = _finite("beta_density", beta_density)
     b_s = _finite("beta_spillover", beta_spillover)
@@ -307,11 +308,11 @@ def regional_panel(
     lq_thr = _positive("cluster_lq_threshold", cluster_lq_threshold)
     m_share = _finite("metro_share", metro_share)
     if not 0 <= m_share <= 1:
-        raise ValueError(f"metro_share must lie in [0, 1], got {metro_share!r}.")
+        raise InputError(f"metro_share must lie in [0, 1], got {metro_share!r}.")
     spread = _positive("metro_spread_km", metro_spread_km)
     n_c = max(3, n // 40) if n_centres is None else _pos_int("n_centres", n_centres)
     if not isinstance(first_year, int | np.integer) or isinstance(first_year, bool):
-        raise ValueError(f"first_year must be an int, got {first_year!r}.")
+        raise InputError(f"first_year must be an int, got {first_year!r}.")
 
     # geography ---------------------------------------------------------------------------
     lat, lon, prox = _us_points(rng, n, n_c, m_share, spread)
@@ -392,7 +393,7 @@ def regional_panel(
         lag = np.asarray(sparse.diags(inv) @ (w @ log_density))
         del w, ii, jj, pairs
     elif b_s != 0.0:
-        raise ValueError(
+        raise InputError(
             f"beta_spillover={b_s} needs the spatial lag; do not pass with_spatial_lag=False."
         )
 
