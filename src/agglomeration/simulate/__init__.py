@@ -1,6 +1,6 @@
 """Data-generating processes with known parameters, for tests, Monte Carlo checks and benchmarks.
 
-Three generators, each deterministic given its ``seed`` (an ``int`` or a
+Generators, each deterministic given its ``seed`` (an ``int`` or a
 :class:`numpy.random.Generator`), vectorised over rows (the only Python loops run over years or
 over batches, never over rows) and with memory proportional to the output:
 
@@ -17,6 +17,13 @@ over batches, never over rows) and with memory proportional to the output:
 :func:`dartboard`
     Plants thrown at regions in proportion to region size: the null of no agglomeration of
     Ellison & Glaeser (1997, section 1, "the dartboard approach").
+:func:`county_sector_cross_section`
+    County x sector productivity with localisation (own-sector employment), urbanisation
+    (total density), diversity, the density of neighbours in distance rings, sector and state
+    fixed effects.
+
+Each generator returns a frozen result holding the data and a ``truth`` object with every
+parameter; bad arguments raise :class:`agglomeration.errors.InputError` naming the argument.
 
 The package, by module:
 
@@ -24,6 +31,8 @@ The package, by module:
   :class:`SimulatedRegions`.
 - :mod:`~agglomeration.simulate.plants`: :func:`plant_panel`, :class:`PlantTruth`,
   :class:`SimulatedPlants`.
+- :mod:`~agglomeration.simulate.sectors`: :func:`county_sector_cross_section`,
+  :class:`SectorTruth`, :class:`SimulatedSectors`.
 - :mod:`~agglomeration.simulate.dartboard`: :func:`dartboard`, :func:`dartboard_region_industry`.
 - :mod:`~agglomeration.simulate.random_fields`: the error process of :func:`regional_panel`
   (its covariance is documented there), :func:`error_correlation`, the circulant-embedding
@@ -50,15 +59,23 @@ from agglomeration.simulate.geography import albers_us_km
 from agglomeration.simulate.plants import PlantTruth, SimulatedPlants, plant_panel
 from agglomeration.simulate.random_fields import SpatialKernel, error_correlation
 from agglomeration.simulate.regions import RegionTruth, SimulatedRegions, regional_panel
+from agglomeration.simulate.sectors import (
+    SectorTruth,
+    SimulatedSectors,
+    county_sector_cross_section,
+)
 
 __all__ = [
     "PlantSize",
     "PlantTruth",
     "RegionTruth",
+    "SectorTruth",
     "SimulatedPlants",
     "SimulatedRegions",
+    "SimulatedSectors",
     "SpatialKernel",
     "albers_us_km",
+    "county_sector_cross_section",
     "dartboard",
     "dartboard_region_industry",
     "error_correlation",

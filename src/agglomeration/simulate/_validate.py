@@ -33,7 +33,10 @@ def _pos_int(name: str, value: object) -> int:
 
 
 def _finite(name: str, value: float) -> float:
-    v = float(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a finite number, got {value!r}.") from None
     if not math.isfinite(v):
         raise InputError(f"{name} must be a finite number, got {value!r}.")
     return v
@@ -75,3 +78,24 @@ def _readonly(a: ArrayLike) -> NDArray[np.float64]:
     out.flags.writeable = False
     return out
 
+
+
+def _finite_vector(name: str, values: ArrayLike, size: int | None = None) -> NDArray[np.float64]:
+    """1-D float64 copy of ``values``, all finite, of length ``size`` when given."""
+    try:
+        v = np.array(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a sequence of numbers, got {values!r}.") from None
+    if size is not None and v.size != size:
+        raise InputError(f"{name} must have {size} values, got {v.size} ({values!r}).")
+    if not np.isfinite(v).all():
+        raise InputError(f"{name} must be finite, got {values!r}.")
+    return v
+
+
+def _interval(name: str, value: tuple[float, float], *, lower: float) -> tuple[float, float]:
+    """Check a pair ``(lo, hi)`` with ``lower <= lo <= hi``, both finite; return it."""
+    v = _finite_vector(name, value, 2)
+    if not lower <= v[0] <= v[1]:
+        raise InputError(f"{name} must be a pair (lo, hi) with {lower} <= lo <= hi, got {value!r}.")
+    return float(v[0]), float(v[1])

@@ -1,8 +1,9 @@
 """Points on a map of the continental US and the Albers equal-area projection.
 
 :func:`albers_us_km` projects latitude/longitude to planar km (Snyder 1987); ``_us_points`` draws
-clustered points inside a coarse outline of the continental US, the geography of
-:func:`agglomeration.simulate.regional_panel`.
+clustered points inside a coarse outline of the continental US and ``_region_geography`` adds
+land areas, the geography of :func:`agglomeration.simulate.regional_panel` and of the
+cross-sections built on it; ``_nearest_state`` gives each point a state.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from agglomeration.geo import EARTH_RADIUS_KM
+from agglomeration.geo import EARTH_RADIUS_KM, to_unit_sphere
 
 # A coarse outline of the continental US (lon, lat), used to keep simulated regions on land.
 _US_OUTLINE: NDArray[np.float64] = np.array(
@@ -129,3 +130,47 @@ def _us_points(
     perm = rng.permutation(n)
     return lat[perm], lon[perm], prox[perm]
 
+
+
+def _region_geography(
+    rng: np.random.Generator, n: int, n_centres: int, metro_share: float, spread_km: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Regions on the US map: lat, lon, metro proximity and land area (km²).
+
+    Points from ``_us_points``; land area ``exp(log 1600 - 0.8 * proximity + N(0, 0.5**2))``,
+    so regions near a metro centre are smaller (1,600 km² is about the median US county).
+    """
+    lat, lon, prox = _us_points(rng, n, n_centres, metro_share, spread_km)
+    log_area = np.log(1600.0) - 0.8 * prox + rng.normal(0.0, 0.5, n)
+    return lat, lon, prox, np.exp(log_area)
+
+
+# Approximate geographic centres (lat, lon) of the 48 contiguous states and DC.
+_STATE_CENTRES: dict[str, tuple[float, float]] = {
+    "AL": (32.8, -86.8), "AR": (34.9, -92.4), "AZ": (34.3, -111.7), "CA": (37.2, -119.5),
+    "CO": (39.0, -105.5), "CT": (41.6, -72.7), "DC": (38.9, -77.0), "DE": (39.0, -75.5),
+    "FL": (28.6, -82.4), "GA": (32.7, -83.4), "IA": (42.1, -93.5), "ID": (44.4, -114.6),
+    "IL": (40.0, -89.2), "IN": (39.9, -86.3), "KS": (38.5, -98.4), "KY": (37.5, -85.3),
+    "LA": (31.1, -92.0), "MA": (42.3, -71.8), "MD": (39.1, -76.8), "ME": (45.4, -69.2),
+    "MI": (44.3, -85.4), "MN": (46.3, -94.3), "MO": (38.4, -92.5), "MS": (32.7, -89.7),
+    "MT": (47.0, -109.6), "NC": (35.6, -79.4), "ND": (47.5, -100.5), "NE": (41.5, -99.8),
+    "NH": (43.7, -71.6), "NJ": (40.2, -74.7), "NM": (34.4, -106.1), "NV": (39.3, -116.6),
+    "NY": (42.9, -75.5), "OH": (40.3, -82.8), "OK": (35.6, -97.5), "OR": (43.9, -120.6),
+    "PA": (40.9, -77.8), "RI": (41.7, -71.5), "SC": (33.9, -80.9), "SD": (44.4, -100.2),
+    "TN": (35.9, -86.4), "TX": (31.5, -99.3), "UT": (39.3, -111.7), "VA": (37.5, -78.9),
+    "VT": (44.1, -72.7), "WA": (47.4, -120.5), "WI": (44.6, -89.9), "WV": (38.6, -80.6),
+    "WY": (43.0, -107.6),
+}
+
+
+def _nearest_state(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.str_]:
+    """Postal code of the state whose (approximate) centre is nearest on the sphere.
+
+    A Voronoi approximation of the states, not their borders: enough to give simulated regions
+    a realistic grouping for state fixed effects. Ties go to the alphabetically first code.
+    """
+    codes = np.array(sorted(_STATE_CENTRES))
+    centres = np.array([_STATE_CENTRES[c] for c in codes])
+    # nearest on the sphere = largest dot product of unit vectors (one BLAS call)
+    dots = to_unit_sphere(lat, lon) @ to_unit_sphere(centres[:, 0], centres[:, 1]).T
+    return codes[np.argmax(dots, axis=1)]

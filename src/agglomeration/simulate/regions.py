@@ -29,7 +29,7 @@ from agglomeration.simulate._validate import (
     _readonly_int,
     _rng,
 )
-from agglomeration.simulate.geography import _us_points
+from agglomeration.simulate.geography import _region_geography
 from agglomeration.simulate.random_fields import SpatialKernel, _panel_error, error_correlation
 
 
@@ -315,9 +315,7 @@ def regional_panel(
         raise InputError(f"first_year must be an int, got {first_year!r}.")
 
     # geography ---------------------------------------------------------------------------
-    lat, lon, prox = _us_points(rng, n, n_c, m_share, spread)
-    log_area = np.log(1600.0) - 0.8 * prox + rng.normal(0.0, 0.5, n)
-    area = np.exp(log_area)
+    lat, lon, prox, area = _region_geography(rng, n, n_c, m_share, spread)
 
     # industries: region x industry multipliers, then region employment --------------------
     # Base employment B_r (metro proximity + noise); industry k's employment in r is
