@@ -21,6 +21,9 @@ over batches, never over rows) and with memory proportional to the output:
     County x sector productivity with localisation (own-sector employment), urbanisation
     (total density), diversity, the density of neighbours in distance rings, sector and state
     fixed effects.
+:func:`related_industry_growth`
+    Region x industry employment growth on own base size (convergence) and base employment in
+    related industries (known relatedness matrix), region and industry fixed effects.
 
 Each generator returns a frozen result holding the data and a ``truth`` object with every
 parameter; bad arguments raise :class:`agglomeration.errors.InputError` naming the argument.
@@ -33,12 +36,15 @@ The package, by module:
   :class:`SimulatedPlants`.
 - :mod:`~agglomeration.simulate.sectors`: :func:`county_sector_cross_section`,
   :class:`SectorTruth`, :class:`SimulatedSectors`.
+- :mod:`~agglomeration.simulate.related_growth`: :func:`related_industry_growth`,
+  :class:`RelatedGrowthTruth`, :class:`SimulatedRelatedGrowth`.
 - :mod:`~agglomeration.simulate.dartboard`: :func:`dartboard`, :func:`dartboard_region_industry`.
 - :mod:`~agglomeration.simulate.random_fields`: the error process of :func:`regional_panel`
   (its covariance is documented there), :func:`error_correlation`, the circulant-embedding
   sampler of Gaussian random fields.
 - :mod:`~agglomeration.simulate.geography`: :func:`albers_us_km` and points on the US map.
-- ``_validate``: the argument checks shared by the generators.
+- ``_validate``, ``_relatedness``: the argument checks shared by the generators, and random
+  or given relatedness matrices.
 
 Every public name is re-exported here: ``from agglomeration.simulate import regional_panel``.
 
@@ -59,6 +65,11 @@ from agglomeration.simulate.geography import albers_us_km
 from agglomeration.simulate.plants import PlantTruth, SimulatedPlants, plant_panel
 from agglomeration.simulate.random_fields import SpatialKernel, error_correlation
 from agglomeration.simulate.regions import RegionTruth, SimulatedRegions, regional_panel
+from agglomeration.simulate.related_growth import (
+    RelatedGrowthTruth,
+    SimulatedRelatedGrowth,
+    related_industry_growth,
+)
 from agglomeration.simulate.sectors import (
     SectorTruth,
     SimulatedSectors,
@@ -69,9 +80,11 @@ __all__ = [
     "PlantSize",
     "PlantTruth",
     "RegionTruth",
+    "RelatedGrowthTruth",
     "SectorTruth",
     "SimulatedPlants",
     "SimulatedRegions",
+    "SimulatedRelatedGrowth",
     "SimulatedSectors",
     "SpatialKernel",
     "albers_us_km",
@@ -81,4 +94,5 @@ __all__ = [
     "error_correlation",
     "plant_panel",
     "regional_panel",
+    "related_industry_growth",
 ]
