@@ -24,6 +24,10 @@ over batches, never over rows) and with memory proportional to the output:
 :func:`related_industry_growth`
     Region x industry employment growth on own base size (convergence) and base employment in
     related industries (known relatedness matrix), region and industry fixed effects.
+:func:`metro_cluster_patents`
+    Metro x cluster employment, Delgado-Porter-Stern strong clusters (top quartile of the
+    cluster location quotient) and Poisson metro patents in size, the number of strong clusters
+    and related-cluster strength.
 
 Each generator returns a frozen result holding the data and a ``truth`` object with every
 parameter; bad arguments raise :class:`agglomeration.errors.InputError` naming the argument.
@@ -38,6 +42,8 @@ The package, by module:
   :class:`SectorTruth`, :class:`SimulatedSectors`.
 - :mod:`~agglomeration.simulate.related_growth`: :func:`related_industry_growth`,
   :class:`RelatedGrowthTruth`, :class:`SimulatedRelatedGrowth`.
+- :mod:`~agglomeration.simulate.cluster_patents`: :func:`metro_cluster_patents`,
+  :class:`ClusterPatentTruth`, :class:`SimulatedClusterPatents`.
 - :mod:`~agglomeration.simulate.dartboard`: :func:`dartboard`, :func:`dartboard_region_industry`.
 - :mod:`~agglomeration.simulate.random_fields`: the error process of :func:`regional_panel`
   (its covariance is documented there), :func:`error_correlation`, the circulant-embedding
@@ -60,6 +66,11 @@ Ellison, G. and Glaeser, E. (1997). Geographic concentration in U.S. manufacturi
 dartboard approach. JPE 105(5), 889-927.
 """
 
+from agglomeration.simulate.cluster_patents import (
+    ClusterPatentTruth,
+    SimulatedClusterPatents,
+    metro_cluster_patents,
+)
 from agglomeration.simulate.dartboard import PlantSize, dartboard, dartboard_region_industry
 from agglomeration.simulate.geography import albers_us_km
 from agglomeration.simulate.plants import PlantTruth, SimulatedPlants, plant_panel
@@ -77,11 +88,13 @@ from agglomeration.simulate.sectors import (
 )
 
 __all__ = [
+    "ClusterPatentTruth",
     "PlantSize",
     "PlantTruth",
     "RegionTruth",
     "RelatedGrowthTruth",
     "SectorTruth",
+    "SimulatedClusterPatents",
     "SimulatedPlants",
     "SimulatedRegions",
     "SimulatedRelatedGrowth",
@@ -92,6 +105,7 @@ __all__ = [
     "dartboard",
     "dartboard_region_industry",
     "error_correlation",
+    "metro_cluster_patents",
     "plant_panel",
     "regional_panel",
     "related_industry_growth",
