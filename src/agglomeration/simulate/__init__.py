@@ -28,6 +28,10 @@ over batches, never over rows) and with memory proportional to the output:
     Metro x cluster employment, Delgado-Porter-Stern strong clusters (top quartile of the
     cluster location quotient) and Poisson metro patents in size, the number of strong clusters
     and related-cluster strength.
+:func:`shift_share_regions`
+    A shift-share exposure (industry shares x industry shocks) whose regression error has a
+    shift-share component, so that regions with similar industry mixes have correlated errors
+    (Adão, Kolesár & Morales 2019); the truth holds the exact conditional variance of OLS.
 
 Each generator returns a frozen result holding the data and a ``truth`` object with every
 parameter; bad arguments raise :class:`agglomeration.errors.InputError` naming the argument.
@@ -44,6 +48,8 @@ The package, by module:
   :class:`RelatedGrowthTruth`, :class:`SimulatedRelatedGrowth`.
 - :mod:`~agglomeration.simulate.cluster_patents`: :func:`metro_cluster_patents`,
   :class:`ClusterPatentTruth`, :class:`SimulatedClusterPatents`.
+- :mod:`~agglomeration.simulate.shift_share`: :func:`shift_share_regions`,
+  :class:`ShiftShareTruth`, :class:`SimulatedShiftShare`.
 - :mod:`~agglomeration.simulate.dartboard`: :func:`dartboard`, :func:`dartboard_region_industry`.
 - :mod:`~agglomeration.simulate.random_fields`: the error process of :func:`regional_panel`
   (its covariance is documented there), :func:`error_correlation`, the circulant-embedding
@@ -58,8 +64,12 @@ References
 ----------
 Ackerberg, D., Caves, K. and Frazer, G. (2015). Identification properties of recent production
 function estimators. Econometrica 83(6), 2411-2451.
+Adão, R., Kolesár, M. and Morales, E. (2019). Shift-share designs: theory and inference. QJE
+134(4), 1949-2010.
 Ciccone, A. and Hall, R. (1996). Productivity and the density of economic activity. AER 86(1).
 Conley, T. (1999). GMM estimation with cross sectional dependence. J. Econometrics 92(1), 1-45.
+Delgado, M., Porter, M. E. and Stern, S. (2014). Clusters, convergence, and economic
+performance. Research Policy 43(10), 1785-1799.
 Dietrich, C. and Newsam, G. (1997). Fast and exact simulation of stationary Gaussian processes
 through circulant embedding of the covariance matrix. SIAM J. Sci. Comput. 18(4), 1088-1107.
 Ellison, G. and Glaeser, E. (1997). Geographic concentration in U.S. manufacturing industries: a
@@ -86,6 +96,11 @@ from agglomeration.simulate.sectors import (
     SimulatedSectors,
     county_sector_cross_section,
 )
+from agglomeration.simulate.shift_share import (
+    ShiftShareTruth,
+    SimulatedShiftShare,
+    shift_share_regions,
+)
 
 __all__ = [
     "ClusterPatentTruth",
@@ -94,11 +109,13 @@ __all__ = [
     "RegionTruth",
     "RelatedGrowthTruth",
     "SectorTruth",
+    "ShiftShareTruth",
     "SimulatedClusterPatents",
     "SimulatedPlants",
     "SimulatedRegions",
     "SimulatedRelatedGrowth",
     "SimulatedSectors",
+    "SimulatedShiftShare",
     "SpatialKernel",
     "albers_us_km",
     "county_sector_cross_section",
@@ -109,4 +126,5 @@ __all__ = [
     "plant_panel",
     "regional_panel",
     "related_industry_growth",
+    "shift_share_regions",
 ]
