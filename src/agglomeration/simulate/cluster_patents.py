@@ -65,6 +65,7 @@ class ClusterPatentTruth:
     size_sd_log: float
     specialisation_sd: float
     colocation: float
+    mean_related: float
     relatedness: NDArray[np.float64] = field(repr=False)
     national_cluster_share: NDArray[np.float64] = field(repr=False)
 
@@ -256,7 +257,8 @@ def metro_cluster_patents(
     truth = ClusterPatentTruth(
         n_metros=n, n_clusters=n_c, patent_intercept=a0, b_size=bs, b_strong=bst,
         b_related=brl, strong_quantile=q, traded_share=(tau_lo, tau_hi), size_mean_log=mu,
-        size_sd_log=sd, specialisation_sd=sp, colocation=coloc, relatedness=_readonly(a),
+        size_sd_log=sd, specialisation_sd=sp, colocation=coloc, mean_related=m_rel,
+        relatedness=_readonly(a),
         national_cluster_share=_readonly(nat),
     )
     return SimulatedClusterPatents(metros=metros, clusters=clusters, relatedness=pairs,

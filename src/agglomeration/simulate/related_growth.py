@@ -64,6 +64,7 @@ class RelatedGrowthTruth:
     size_sd: float
     specialisation_sd: float
     colocation: float
+    mean_related: float
     relatedness: NDArray[np.float64] = field(repr=False)
     region_size: NDArray[np.float64] = field(repr=False)
     national_industry_share: NDArray[np.float64] = field(repr=False)
@@ -219,7 +220,7 @@ def related_industry_growth(
         n_regions=n, n_industries=n_i, b_own=bo, b_rel=br, region_fe=_readonly(region_fe),
         industry_fe=_readonly(industry_fe), sigma_eps=sig, sigma_region_fe=sig_r,
         sigma_industry_fe=sig_i, region_fe_size_loading=load, size_sd=s_sd,
-        specialisation_sd=sp_sd, colocation=coloc, relatedness=_readonly(a),
+        specialisation_sd=sp_sd, colocation=coloc, mean_related=m_rel, relatedness=_readonly(a),
         region_size=_readonly(size), national_industry_share=_readonly(nat),
     )
     return SimulatedRelatedGrowth(data=data, relatedness=pairs, truth=truth)

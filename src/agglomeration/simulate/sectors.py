@@ -63,6 +63,8 @@ class SectorTruth:
         States present, sorted; ``state_fe[i]`` belongs to ``state_codes[i]``.
     share_dispersion : numpy.ndarray
         ``sigma_r`` of each region: the dispersion of its log sector shares (see the function).
+    share_dispersion_range, n_centres, metro_share, metro_spread_km
+        The arguments of the draw (``n_centres`` after its default is resolved).
     national_sector_share : numpy.ndarray
         ``nat_s``, the centre of the sector shares.
     """
@@ -86,6 +88,10 @@ class SectorTruth:
     sigma_sector_fe: float
     sigma_state_fe: float
     state_fe_density_loading: float
+    share_dispersion_range: tuple[float, float]
+    n_centres: int
+    metro_share: float
+    metro_spread_km: float
     national_sector_share: NDArray[np.float64]
     share_dispersion: NDArray[np.float64] = field(repr=False)
 
@@ -367,7 +373,8 @@ def county_sector_cross_section(
         empty_ring_value=empty_val, sector_fe=_readonly(sector_fe),
         state_codes=tuple(str(c) for c in state_codes), state_fe=_readonly(state_fe),
         sigma_eps=sig, sigma_sector_fe=sig_s, sigma_state_fe=sig_st,
-        state_fe_density_loading=load, national_sector_share=_readonly(nat),
+        state_fe_density_loading=load, share_dispersion_range=(disp_lo, disp_hi), n_centres=n_c,
+        metro_share=m_share, metro_spread_km=spread, national_sector_share=_readonly(nat),
         share_dispersion=_readonly(disp),
     )
     return SimulatedSectors(data=data, regions=regions, truth=truth)

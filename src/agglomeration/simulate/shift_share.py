@@ -80,6 +80,10 @@ class ShiftShareTruth:
     ols_variance_independent: float
     n_types: int
     type_concentration: float
+    type_sparsity: float
+    share_sum: tuple[float, float]
+    shock_mean: float
+    shock_sd: float
     shares: NDArray[np.float64] = field(repr=False)
     shocks: NDArray[np.float64] = field(repr=False)
     industry_errors: NDArray[np.float64] = field(repr=False)
@@ -268,7 +272,8 @@ def shift_share_regions(
     truth = ShiftShareTruth(
         n_regions=n, n_industries=n_s, beta=b, intercept=a0, sigma_nu=s_nu, sigma_eps=s_eps,
         ols_variance=float(var_ols), ols_variance_independent=var_indep,
-        n_types=n_k if shares is None else 0, type_concentration=conc, shares=_readonly(w),
+        n_types=n_k if shares is None else 0, type_concentration=conc, type_sparsity=sparse,
+        share_sum=(ss_lo, ss_hi), shock_mean=g_mu, shock_sd=g_sd, shares=_readonly(w),
         shocks=_readonly(g), industry_errors=_readonly(nu),
         region_type=_readonly_int(region_type), type_means=_readonly(type_means),
     )
