@@ -1,8 +1,10 @@
 """The one entry point of the project: `nox -l` lists the sessions.
 
-Every session installs the exact versions in requirements.lock, then the project itself without
-dependencies, so that a rerun later gets the same numbers. Pipeline sessions run the thin scripts
-in analysis/, each of which declares what it reads and produces.
+Every session runs in one shared environment, `.nox/shared`, built with uv from the exact versions
+in requirements.lock (plus the project itself, without dependencies) and byte-compiled at
+install; it is rebuilt only when requirements.lock or pyproject.toml change. Pipeline sessions
+call the runner analysis/pipeline.py, which derives the order of the steps from what each step
+declares it reads and produces, and reruns only the steps whose inputs or code changed.
 
   nox -s tests        unit and validation tests (slow Monte Carlo tests deselected)
   nox -s lint         ruff and mypy
@@ -11,141 +13,135 @@ in analysis/, each of which declares what it reads and produces.
   nox -s build        raw files -> bld/panels/
   nox -s estimate     panels + analysis/specs -> bld/estimates/
   nox -s tables       estimates -> bld/tables/, bld/macros.tex
-  nox -s paper        everything above, then paper/main.pdf; updates results/estimates.csv
-  nox -s verify       rerun data -> estimate and compare with results/estimates.csv
+  nox -s paper        everything above, then paper/main.pdf; updates results/
+  nox -s verify       recompute every estimate from raw data and compare with results/
   nox -s montecarlo   rerun the Conley coverage Monte Carlo (analysis/montecarlo_conley_coverage.csv)
   nox -s bench        benchmarks/ -> benchmarks/results/*.json
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import nox
 
-nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
-nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
-LOCK = "requirements.lock"
+LOCK = ROOT / "requirements.lock"
+ENV = ROOT / ".nox" / "shared"
+BIN = ENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
-def _install(session: nox.Session) -> None:
-    session.install("-r", LOCK)
-    session.install("--no-deps", "-e", ".")
+def _env(session: nox.Session) -> dict[str, str]:
+    """Create or reuse the shared environment; return the variables to run inside it."""
+    want = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = ENV / ".lock-sha256"
+    if not (PY.is_file() and stamp.is_file() and stamp.read_text().strip() == want):
+        env = {"UV_COMPILE_BYTECODE": "1", "VIRTUAL_ENV": str(ENV)}
+        if shutil.which("uv"):
+            session.run("uv", "venv", "--quiet", "--allow-existing", "--python", sys.executable,
+                        str(ENV), external=True)
+            session.run("uv", "pip", "install", "--quiet", "-r", str(LOCK), env=env, external=True)
+            session.run("uv", "pip", "install", "--quiet", "--no-deps", "-e", str(ROOT), env=env,
+                        external=True)
+        else:
+            session.run(sys.executable, "-m", "venv", str(ENV), external=True)
+            session.run(str(PY), "-m", "pip", "install", "-q", "-r", str(LOCK), external=True)
+            session.run(str(PY), "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT),
+                        external=True)
+            session.run(str(PY), "-m", "compileall", "-q", str(ENV), external=True)
+        stamp.write_text(want + "\n")
+    return {
+        "VIRTUAL_ENV": str(ENV),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MPLBACKEND": "Agg",
+    }
 
 
-def _step(session: nox.Session, script: str, *args: str) -> None:
-    session.run("python", f"analysis/{script}", *args, env={"MPLBACKEND": "Agg"})
+def _py(session: nox.Session, *args: str) -> None:
+    session.run(str(PY), *args, env=_env(session), external=True)
 
 
-@nox.session
+def _pipeline(session: nox.Session, *targets: str, force: bool = False) -> None:
+    args = ["analysis/pipeline.py", "run", *targets, *session.posargs]
+    if force:
+        args.append("--force")
+    _py(session, *args)
+
+
+@nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """Run the test suite (pass pytest options after --, e.g. -- -m slow)."""
-    _install(session)
     args = session.posargs or ["-m", "not slow", "-n", "2"]
-    session.run("pytest", *args)
+    _py(session, "-m", "pytest", *args)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
     """ruff (style, imports, docstrings) and mypy (types) on the library."""
-    _install(session)
-    session.run("ruff", "check", "src", "analysis", "tests", "benchmarks", "noxfile.py")
-    session.run("mypy", "src")
+    _py(session, "-m", "ruff", "check", "src", "analysis", "tests", "benchmarks", "noxfile.py")
+    _py(session, "-m", "mypy", "src")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def data(session: nox.Session) -> None:
     """Acquire and verify the raw data (-- --mirror PATH | -- --url URL)."""
-    _install(session)
-    _step(session, "data.py", *session.posargs)
+    _pipeline(session, "data")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def build(session: nox.Session) -> None:
-    """Build the validated panels from the verified raw files."""
-    _install(session)
-    _step(session, "build.py")
+    """Build the validated panels from the verified raw files (and what they need first)."""
+    _pipeline(session, "build")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def estimate(session: nox.Session) -> None:
     """Estimate every specification in analysis/specs/ and the production functions."""
-    _install(session)
-    _step(session, "estimate.py")
-    _step(session, "tfp_table.py")
+    _pipeline(session, "estimate", "tfp_table")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def tables(session: nox.Session) -> None:
     """Write the LaTeX tables and macros from the estimates."""
-    _install(session)
-    _step(session, "tables.py")
+    _pipeline(session, "tables")
 
 
-def _require_latex(session: nox.Session) -> None:
-    missing = [tool for tool in ("latexmk", "pdflatex") if shutil.which(tool) is None]
-    if missing:
-        session.error(
-            f"LaTeX is missing ({', '.join(missing)} not found). Install it, e.g. on Debian/Ubuntu: "
-            "apt-get install -y latexmk texlive-latex-base texlive-latex-recommended "
-            "texlive-fonts-recommended (macOS: MacTeX), then rerun `nox -s paper`."
-        )
-
-
-@nox.session
+@nox.session(venv_backend="none")
 def paper(session: nox.Session) -> None:
-    """Raw data to PDF: data, build, estimate, tables, then latexmk; refresh the registry."""
-    _require_latex(session)
-    _install(session)
-    _step(session, "data.py", *session.posargs)
-    _step(session, "build.py")
-    _step(session, "estimate.py")
-    _step(session, "tfp_table.py")
-    _step(session, "tables.py")
-    with session.chdir("paper"):
-        session.run(
-            "latexmk",
-            "-pdf",
-            "-interaction=nonstopmode",
-            "-halt-on-error",
-            "main.tex",
-            external=True,
-        )
-    _step(session, "registry.py", "update")
+    """Raw data to PDF: every stale step up to paper/main.pdf, then refresh the registry."""
+    _pipeline(session, "latex")
+    _py(session, "analysis/registry.py", "update")
     session.log(f"paper written to {ROOT / 'paper' / 'main.pdf'}")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def verify(session: nox.Session) -> None:
-    """Recompute every estimate and compare with the committed registry results/estimates.csv."""
-    _install(session)
-    _step(session, "data.py", *session.posargs)
-    _step(session, "build.py")
-    _step(session, "estimate.py")
-    _step(session, "tfp_table.py")
-    _step(session, "registry.py", "compare")
+    """Recompute every estimate from the raw data and compare with the committed registry."""
+    _pipeline(session, "estimate", "tfp_table", force=True)
+    _py(session, "analysis/registry.py", "compare")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def montecarlo(session: nox.Session) -> None:
     """Rerun the Conley coverage Monte Carlo (500 replications) into the committed result."""
-    _install(session)
-    session.run(
-        "python",
+    _py(
+        session,
         "analysis/montecarlo_conley.py",
         "analysis/montecarlo_conley_coverage.csv",
         *session.posargs,
     )
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/; results go to benchmarks/results/."""
-    _install(session)
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         out = ROOT / "benchmarks" / "results" / f"{script.stem.removeprefix('bench_')}.json"
-        session.run("python", str(script), "--out", str(out))
+        _py(session, str(script), "--out", str(out))

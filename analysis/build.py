@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import pandas as pd
 
-from agglomeration.data import RawData, verify
+from agglomeration.data import FILES, RawData, verify
+from agglomeration.panels import PANELS as PANEL_NAMES
 from agglomeration.panels import PanelOptions, build_panels
 
 from project_paths import DATA_RAW, PANELS, write_csv, write_parquet
+from step import Step
+
+STEP = Step(
+    "build",
+    reads=(DATA_RAW / "SHA256SUMS", *(DATA_RAW / f for f in FILES.values())),
+    produces=(
+        *(PANELS / f"{name}.parquet" for name in PANEL_NAMES),
+        PANELS / "eg_gamma.csv",
+        PANELS / "bea_industry_map.csv",
+        PANELS / "metro_patent_check.csv",
+        PANELS / "build_report.csv",
+    ),
+    summary="raw files -> validated panels, with a report of every row dropped or set missing",
+)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     verify(DATA_RAW, raise_on_problem=True)
     builds = build_panels(RawData(DATA_RAW), PanelOptions())
     for name, b in builds.items():

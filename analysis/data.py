@@ -1,7 +1,8 @@
 """Step `data`: acquire the raw files into data_raw/ and verify every checksum.
 
-Reads: the data mirror (AGGLOMERATION_DATA_MIRROR, --mirror, default ../shared/data_raw) or --url.
-Produces: data_raw/<the 15 raw files>, verified against data_raw/SHA256SUMS.
+Reads: data_raw/SHA256SUMS; the data mirror (AGGLOMERATION_DATA_MIRROR, --mirror, default
+../shared/data_raw) or --url, only for files that are missing or altered.
+Produces: data_raw/<every raw file listed in SHA256SUMS>, verified.
 """
 
 from __future__ import annotations
@@ -9,9 +10,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from agglomeration.data import acquire, default_mirror
+from agglomeration.data import acquire, default_mirror, verify
+from agglomeration.data.acquire import read_checksums
 
 from project_paths import DATA_RAW, ROOT
+from step import Step
+
+STEP = Step(
+    "data",
+    reads=(DATA_RAW / "SHA256SUMS",),
+    produces=tuple(DATA_RAW / name for name in read_checksums(DATA_RAW / "SHA256SUMS")),
+    summary="acquire the raw files (mirror or URL) and verify their checksums",
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,6 +31,10 @@ def main(argv: list[str] | None = None) -> None:
         "--url", default=None, help="base URL (http, https or file) serving the raw files"
     )
     args = parser.parse_args(argv)
+    if not args.mirror and not args.url and not verify(DATA_RAW):
+        n = len(read_checksums(DATA_RAW / "SHA256SUMS"))
+        print(f"data_raw/: all {n} raw files present and verified; nothing to acquire")
+        return
     mirror = None if args.url else (args.mirror or default_mirror(ROOT))
     report = acquire(DATA_RAW, mirror=mirror, base_url=args.url)
     print(report.summary())

@@ -1,60 +1,95 @@
 """Step `estimate`: run every specification in analysis/specs/ on the built panels.
 
 Reads: analysis/specs/*.toml, bld/panels/<spec.data>.parquet.
-Produces: bld/estimates/estimates.csv (one row per spec x term; the spec id hashes the whole
-specification, variance included), bld/estimates/baseline_variances.csv (the county baseline's
-key term under every standard variance estimator: iid, robust, cluster county, cluster state,
-two-way county and year, Driscoll-Kraay, Conley at 50/100/250/500 km within year, and the same with serial correlation within county) and
-bld/estimates/dropped.csv (rows each estimation removed, and why).
+Produces: bld/estimates/estimates.csv (the registry rows: one per spec x term; the spec id hashes
+the whole specification, variance included), bld/estimates/baseline_variances.csv (the county
+baseline's key term under every standard variance estimator: iid, robust, cluster county,
+cluster state, two-way county and year, Driscoll-Kraay, Conley at each cutoff within year, and
+the same with serial correlation within county), bld/estimates/dropped.csv (rows each
+estimation removed, and why).
+
+Specs that differ only in their variance are estimated from one fit.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import pandas as pd
 
 from agglomeration.estimation import (
-    Variance,
+    Conley,
+    Hetero,
+    Spec,
     compare_variances,
-    estimate,
+    estimate_variances,
     load_specs,
     standard_variances,
 )
+from agglomeration.panels import PANELS as PANEL_NAMES
 
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
+from step import Step
 
 BASELINE = "county_baseline"
 CUTOFFS_KM = (50.0, 100.0, 250.0, 500.0)
 SERIAL_LAGS = 20  # every pair of years of a county (2001-2021), Bartlett-weighted (Hsiang 2010)
 
+STEP = Step(
+    "estimate",
+    reads=(SPECS, *(PANELS / f"{name}.parquet" for name in PANEL_NAMES)),
+    produces=(
+        ESTIMATES / "estimates.csv",
+        ESTIMATES / "baseline_variances.csv",
+        ESTIMATES / "dropped.csv",
+    ),
+    summary="every spec in analysis/specs/ -> registry rows; the baseline under every variance",
+)
 
-def main() -> None:
-    specs = [s for path in sorted(SPECS.glob("*.toml")) for s in load_specs(path)]
+
+def _groups(specs: list[Spec]) -> dict[str, list[Spec]]:
+    """Specs keyed by their id without the variance: each group is one fit."""
+    out: dict[str, list[Spec]] = {}
+    for s in specs:
+        out.setdefault(replace(s, variance=Hetero()).id, []).append(s)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    t0 = time.perf_counter()
+    specs = load_specs(SPECS)
     panels: dict[str, pd.DataFrame] = {}
     tables, dropped = [], []
-    for spec in specs:
+    for group in _groups(specs).values():
+        spec = group[0]
         if spec.data not in panels:
-            panels[spec.data] = pd.read_parquet(PANELS / f"{spec.data}.parquet")
-        res = estimate(spec, panels[spec.data])
-        tables.append(res.table)
-        dropped.append(res.dropped.assign(spec_id=spec.id, spec_name=spec.name))
+            panels[str(spec.data)] = pd.read_parquet(PANELS / f"{spec.data}.parquet")
+        results = estimate_variances(spec, panels[str(spec.data)], [s.variance for s in group])
+        tables += [r.table for r in results]
+        dropped.append(results[0].dropped.assign(spec_id=spec.id, spec_name=spec.name))
     base = next(s for s in specs if s.name == BASELINE)
     variances = standard_variances(
         unit="fips", group="state_fips", time="year", cutoffs_km=CUTOFFS_KM
     )
     # Conley within year plus serial correlation within county, as in Hsiang (2010)
     variances += [
-        Variance("conley", cutoff_km=c, time="year", unit="fips", lags=SERIAL_LAGS)
-        for c in CUTOFFS_KM
+        Conley(cutoff_km=c, time="year", unit="fips", lags=SERIAL_LAGS) for c in CUTOFFS_KM
     ]
-    cv = compare_variances(base, panels[base.data], variances, term="log_density")
-    # the baseline's own variance is already in `tables`; add the others to the registry
+    cv = compare_variances(base, panels[str(base.data)], variances, term="log_density")
+    # rows already in `tables` (same spec id) are not repeated
     extra = cv.loc[~cv["spec_id"].isin(pd.concat(tables)["spec_id"])].drop(columns="dropped")
     out = pd.concat([*tables, extra], ignore_index=True)
     write_csv(ESTIMATES / "estimates.csv", out)
     write_csv(ESTIMATES / "baseline_variances.csv", cv)
     write_csv(ESTIMATES / "dropped.csv", pd.concat(dropped, ignore_index=True))
-    with pd.option_context("display.width", 200):
-        print(out[["spec_id", "spec_name", "term", "estimate", "std_error", "n_obs", "variance"]])
+    n_fits = len(_groups(specs))
+    print(
+        f"estimate: {len(specs)} specs ({n_fits} fits) from {SPECS.relative_to(SPECS.parents[1])}/ "
+        f"on {', '.join(sorted(panels))}; {len(out)} registry rows -> "
+        f"{(ESTIMATES / 'estimates.csv').relative_to(ESTIMATES.parents[1])} "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,10 +22,18 @@ MONTECARLO_CONLEY = ROOT / "analysis" / "montecarlo_conley_coverage.csv"
 """The committed result of `nox -s montecarlo` (500 replications; 3-5 minutes on 2 cores)."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it into place.
 
-    A failure leaves no partial file behind and any previous ``path`` untouched.
+    A failure leaves no partial file behind and any previous ``path`` untouched. The file gets
+    the permissions of an ordinary new file (``0o666`` less the umask), not the temporary
+    file's ``0o600``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -33,6 +41,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -22,12 +22,35 @@ from agglomeration.report import (
 )
 
 from project_paths import BLD, ESTIMATES, MONTECARLO_CONLEY, PANELS, TABLES, write_text
+from step import Step
+
+STEP = Step(
+    "tables",
+    reads=(
+        ESTIMATES / "estimates.csv",
+        ESTIMATES / "baseline_variances.csv",
+        ESTIMATES / "tfp.csv",
+        PANELS / "county.parquet",
+        PANELS / "build_report.csv",
+        PANELS / "eg_gamma.csv",
+        MONTECARLO_CONLEY,
+    ),
+    produces=(
+        TABLES / "summary_county.tex",
+        TABLES / "baseline.tex",
+        TABLES / "baseline_variances.tex",
+        TABLES / "eg_gamma_top.tex",
+        TABLES / "montecarlo_conley.tex",
+        BLD / "macros.tex",
+    ),
+    summary="registry and panels -> LaTeX tables and the macros the text quotes",
+)
 
 COLUMN_NAMES = {"fips": "county", "state_fips": "state", "year": "year"}
 """How the variance table names the panel's cluster columns."""
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     est = pd.read_csv(ESTIMATES / "estimates.csv")
     county = pd.read_parquet(PANELS / "county.parquet")
     report = pd.read_csv(PANELS / "build_report.csv")
@@ -163,7 +186,8 @@ def main() -> None:
         ),
     }
     write_text(BLD / "macros.tex", make_macros(macros))
-    print(table)
+    print(f"tables: {len(STEP.produces) - 1} tables in {TABLES.relative_to(BLD.parent)}/, "
+          f"{len(macros)} macros in bld/macros.tex")
 
 
 if __name__ == "__main__":

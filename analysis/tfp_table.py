@@ -21,6 +21,14 @@ from agglomeration.report import TableColumn, make_regression_table
 from agglomeration.tfp import METHOD_LABELS, TFPResult, estimate
 
 from project_paths import ESTIMATES, PANELS, TABLES, write_csv, write_text
+from step import Step
+
+STEP = Step(
+    "tfp_table",
+    reads=(PANELS / "plants.parquet",),
+    produces=(TABLES / "tfp.tex", ESTIMATES / "tfp.csv", ESTIMATES / "tfp_summaries.txt"),
+    summary="production functions of the Chilean plants (OLS, FE, OP, LP, ACF, Wooldridge)",
+)
 
 KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
 # (method, proxy): investment for OP, electricity for LP, ACF and Wooldridge.
@@ -110,7 +118,7 @@ def latex_table(results: list[TFPResult]) -> str:
     return make_regression_table(columns, list(TERMS), TERMS)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", type=Path, default=PANELS / "plants.parquet")
     p.add_argument("--tex", type=Path, default=TABLES / "tfp.tex")
@@ -118,13 +126,18 @@ def main() -> None:
     p.add_argument("--n-boot", type=int, default=200)
     p.add_argument("--seed", type=int, default=20260601)
     p.add_argument("--n-jobs", type=int, default=2)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     data = pd.read_parquet(args.data)
     results = fit_all(data, args.n_boot, args.seed, args.n_jobs)
     write_text(args.tex, latex_table(results))
     write_csv(args.csv, tidy_frame(results))
-    for r in results:
-        print(r.summary(), end="\n\n")
+    summaries = ESTIMATES / "tfp_summaries.txt"
+    write_text(summaries, "\n\n".join(r.summary() for r in results) + "\n")
+    print(
+        f"tfp_table: {len(results)} production functions on {len(data):,} plant-years, "
+        f"{args.n_boot} bootstrap replications -> {args.csv.name}, {args.tex.name}; "
+        f"summaries in {summaries.name}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,14 @@ tables::
     type = "cluster"                    # see agglomeration.estimation.variance
     cluster = ["state_fips"]
 
+A spec may instead list several variance estimators; it then stands for one spec per variance
+(each with its own id), estimated from one fit::
+
+    variances = [
+        {type = "cluster", cluster = ["state_fips"]},
+        {type = "conley", cutoff_km = 100, time = "year", unit = "fips", lags = 20},
+    ]
+
 ``Spec.id`` is the first 12 hex digits of the SHA-256 of :meth:`Spec.canonical_json`: every field
 but ``name``, sorted keys, lists for tuples. Fields added after the first release (``weights``,
 ``categorical``) enter the canonical form only when they differ from their default, so the id of
@@ -275,7 +283,7 @@ def load_specs(path: str | Path) -> list[Spec]:
     Returns
     -------
     list of Spec
-        In file order.
+        In file order; a spec with a ``variances`` list gives one spec per variance.
 
     Raises
     ------
@@ -294,7 +302,13 @@ def load_specs(path: str | Path) -> list[Spec]:
                 continue
             t = {k: v for k, v in t.items() if k != "kind"}
             try:
-                specs.append(Spec.from_dict(t))
+                variances = t.pop("variances", None)
+                if variances is not None and "variance" in t:
+                    raise SpecError("give either variance or variances, not both")
+                if variances is None:
+                    specs.append(Spec.from_dict(t))
+                else:
+                    specs += [Spec.from_dict({**t, "variance": v}) for v in variances]
             except (TypeError, SpecError) as e:
                 raise SpecError(f"{f}: invalid spec {t.get('name', '')!r}: {e}") from None
     return specs

@@ -1,0 +1,52 @@
+"""Step `latex`: the paper's PDF from main.tex and the generated tables, figures and macros.
+
+Reads: paper/main.tex, bld/tables/, bld/macros.tex.
+Produces: paper/main.pdf. latexmk's log goes to bld/latex.log; it is printed only on failure.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from agglomeration.errors import AgglomerationError
+
+from project_paths import BLD, ROOT, TABLES, write_text
+from step import Step
+
+PAPER = ROOT / "paper"
+
+STEP = Step(
+    "latex",
+    reads=(PAPER / "main.tex", TABLES, BLD / "macros.tex"),
+    produces=(PAPER / "main.pdf",),
+    summary="paper/main.tex + generated tables and macros -> paper/main.pdf",
+)
+
+LATEX_PACKAGES = "latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended"
+
+
+class LatexError(AgglomerationError):
+    """LaTeX is missing or the document does not compile."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    missing = [tool for tool in ("latexmk", "pdflatex") if shutil.which(tool) is None]
+    if missing:
+        raise LatexError(
+            f"LaTeX is missing ({', '.join(missing)} not found). Install it, e.g. on "
+            f"Debian/Ubuntu: apt-get install -y {LATEX_PACKAGES} (macOS: MacTeX), then rerun "
+            "`nox -s paper`."
+        )
+    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex"]
+    proc = subprocess.run(cmd, cwd=PAPER, capture_output=True, text=True, check=False)
+    log = BLD / "latex.log"
+    write_text(log, proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise LatexError(f"latexmk failed (full log: {log}):\n{tail}")
+    print(f"latex: paper/main.pdf written (latexmk log: {log.relative_to(ROOT)})")
+
+
+if __name__ == "__main__":
+    main()

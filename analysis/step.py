@@ -1,0 +1,38 @@
+"""What a pipeline step declares: its name, what it reads, what it produces.
+
+Every step script in ``analysis/`` defines ``STEP = Step(...)`` and ``main(argv)``. The runner
+(``analysis/pipeline.py``) derives the order of the steps from these declarations (a step runs
+after the steps that produce what it reads) and reruns a step only when what it reads, its code
+or its outputs changed since its last successful run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Step:
+    """A pipeline step.
+
+    Attributes
+    ----------
+    name : str
+        The step's name (``nox -s <name>`` where a session of that name exists).
+    reads : tuple of Path
+        Files or folders the step reads (a folder stands for every file in it).
+    produces : tuple of Path
+        Files or folders the step writes.
+    summary : str
+        One line saying what the step does (printed by ``pipeline.py list``).
+    code : tuple of Path
+        Extra code files whose changes make the step stale, beyond its own script, the
+        library (``src/``) and ``analysis/project_paths.py``.
+    """
+
+    name: str
+    reads: tuple[Path, ...]
+    produces: tuple[Path, ...]
+    summary: str = ""
+    code: tuple[Path, ...] = field(default_factory=tuple)
