@@ -11,7 +11,10 @@ in analysis/, each of which declares what it reads and produces.
   nox -s build        raw files -> bld/panels/
   nox -s estimate     panels + analysis/specs -> bld/estimates/
   nox -s tables       estimates -> bld/tables/, bld/macros.tex
-  nox -s paper        everything above, then paper/main.pdf; updates results/estimates.csv
+  nox -s paper        everything above, then paper/main.pdf; updates results/estimates.csv;
+                      writes the cluster explorer bld/explorer/index.html
+  nox -s explorer     the self-contained cluster explorer page bld/explorer/index.html
+                      (runs data and build first if the metro panel is missing)
   nox -s verify       rerun data -> estimate and compare with results/estimates.csv
   nox -s montecarlo   rerun the Conley coverage Monte Carlo (analysis/montecarlo_conley_coverage.csv)
   nox -s bench        benchmarks/ -> benchmarks/results/*.json
@@ -19,6 +22,7 @@ in analysis/, each of which declares what it reads and produces.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -41,9 +45,28 @@ def _step(session: nox.Session, script: str, *args: str) -> None:
     session.run("python", f"analysis/{script}", *args, env={"MPLBACKEND": "Agg"})
 
 
+def _ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's chromium for the explorer's browser tests if it is missing (as root)."""
+    if os.environ.get("AGGLOMERATION_CHROMIUM") or any(
+        shutil.which(b) for b in ("chromium", "chromium-browser")
+    ):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+    else:
+        session.warn(
+            "chromium not found and not installable here (needs root and apt-get): the "
+            "explorer's browser tests will fail. Install it (e.g. sudo apt-get install -y "
+            "chromium) or set AGGLOMERATION_CHROMIUM to a Chromium binary."
+        )
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (pass pytest options after --, e.g. -- -m slow)."""
+    _ensure_chromium(session)
     _install(session)
     args = session.posargs or ["-m", "not slow", "-n", "2"]
     session.run("pytest", *args)
@@ -116,7 +139,18 @@ def paper(session: nox.Session) -> None:
             external=True,
         )
     _step(session, "registry.py", "update")
+    _step(session, "explorer.py")
     session.log(f"paper written to {ROOT / 'paper' / 'main.pdf'}")
+
+
+@nox.session
+def explorer(session: nox.Session) -> None:
+    """Write the self-contained cluster explorer bld/explorer/index.html (-- --mirror PATH)."""
+    _install(session)
+    if not (ROOT / "bld" / "panels" / "metro_clusters.parquet").exists():
+        _step(session, "data.py", *session.posargs)
+        _step(session, "build.py")
+    _step(session, "explorer.py")
 
 
 @nox.session

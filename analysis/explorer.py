@@ -22,7 +22,11 @@ EXPLORER = BLD / "explorer"
 
 
 def main() -> None:
-    panel = pd.read_parquet(PANELS / "metro_clusters.parquet")
+    source = PANELS / "metro_clusters.parquet"
+    if not source.exists():
+        raise SystemExit(f"{source} not found: run `nox -s build` first (or `nox -s explorer`, "
+                         "which builds the panels when they are missing).")
+    panel = pd.read_parquet(source)
     related = read_related_clusters(DATA_RAW)
     registry = pd.read_csv(RESULTS / "estimates.csv")
     data = build_explorer_data(panel, related, registry)

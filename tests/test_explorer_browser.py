@@ -220,9 +220,9 @@ def test_clicking_a_node_opens_its_panel_with_the_frames_numbers(
         assert page.locator("#patent-none").inner_text() == "Not estimated in the paper."
         assert page.locator("#patent-table").count() == 0
     else:
-        rows = "#patent-table tbody tr"
+        rows = "#patent-table tbody"  # one row group per variance estimator
         assert page.locator(rows).count() == len(reg)
-        for field in ["estimate", "conf_low", "conf_high", "std_error"]:
+        for field in ["estimate", "conf_low", "conf_high", "std_error", "p_value"]:
             shown = [float(t) for t in texts(page, f'{rows} [data-field="{field}"]')]
             assert shown == reg[field].tolist(), field
         assert texts(page, f'{rows} [data-field="variance"]') == reg["variance"].tolist()

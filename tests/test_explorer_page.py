@@ -97,3 +97,40 @@ def test_non_finite_registry_values_are_shown_as_missing(bad):
     reg = reg.assign(**bad)
     doc = embedded(render_explorer_html(build_explorer_data(panel, rel, reg)))
     assert doc["patent"][0][0]["estimate"] is None
+
+
+def test_analysis_step_writes_identical_page_and_frames_twice(raw_dir, tmp_path, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    from agglomeration.data.readers import read_related_clusters
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
+    import explorer as step
+
+    clusters = sorted(set(read_related_clusters(raw_dir)["cluster_a"]))
+    rng = np.random.default_rng(7)
+    panel = pd.DataFrame(
+        [{"cbsa": f"{c:05d}", "cbsa_name": f"Area {c}", "cbsa_type": "metro", "cluster": k,
+          "employment": float(rng.integers(0, 500)), "cluster_lq": float(rng.uniform(0, 2)),
+          "strong": bool(rng.uniform() > 0.7)} for c in range(3) for k in clusters])
+    (tmp_path / "panels").mkdir()
+    (tmp_path / "results").mkdir()
+    panel.to_parquet(tmp_path / "panels" / "metro_clusters.parquet")
+    reg = pd.DataFrame({"spec_name": ["metro_patents_strong__apparel"], "term": ["strong"],
+                        "estimate": [0.5], "ci_low": [0.1], "ci_high": [0.9]})
+    reg.to_csv(tmp_path / "results" / "estimates.csv", index=False)
+    monkeypatch.setattr(step, "PANELS", tmp_path / "panels")
+    monkeypatch.setattr(step, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(step, "DATA_RAW", raw_dir)
+    monkeypatch.setattr(step, "EXPLORER", tmp_path / "explorer")
+    step.main()
+    first = (tmp_path / "explorer" / "index.html").read_bytes()
+    step.main()
+    assert (tmp_path / "explorer" / "index.html").read_bytes() == first
+    links = pd.read_csv(tmp_path / "explorer" / "links.csv")
+    assert len(links) == len(clusters) * (len(clusters) - 1) // 2
+    pl = pd.read_csv(tmp_path / "explorer" / "patent_links.csv")
+    assert pl["cluster"].tolist() == ["Apparel"] and pl["conf_high"].tolist() == [0.9]
+    for name in ["nodes", "metro_portfolios", "top_metros"]:
+        assert (tmp_path / "explorer" / f"{name}.csv").stat().st_size > 0

@@ -311,26 +311,41 @@
       panel.appendChild(el("p", { "class": "note" }, "Coefficient on the strong-cluster " +
         "indicator in the paper's metro patent specification " + pat[0].spec_name +
         ", exactly as in the estimate registry (one row per variance estimator)."));
-      var pt = table("patent-table", ["Variance", "Estimate", "Interval", "Std. error", "N"],
-        [false, true, true, true, true]);
+      var wrap = el("div", { "class": "table-wrap" });
+      var pt = el("table", { id: "patent-table", "class": "patent" });
       pat.forEach(function (r) {
-        var tr = el("tr", { "data-variance": r.variance === null ? "" : r.variance });
-        tr.appendChild(el("td", { "data-field": "variance" }, r.variance === null ? "" : r.variance));
-        tr.appendChild(el("td", { "class": "num", "data-field": "estimate" }, r.estimate));
-        var iv = el("td", { "class": "num", "data-field": "interval" });
+        var body = el("tbody", { "data-variance": r.variance === null ? "" : r.variance });
+        var head = el("tr");
+        head.appendChild(el("th", { colspan: "2", scope: "rowgroup", "data-field": "variance" },
+          r.variance === null ? "Variance not recorded" : r.variance));
+        body.appendChild(head);
+        var row = function (label, field, value) {
+          var tr = el("tr");
+          tr.appendChild(el("th", { scope: "row" }, label));
+          var td = el("td", { "class": "num", "data-field": field });
+          if (typeof value === "string" || value === null) {
+            td.textContent = value === null ? "not in the registry" : value;
+          } else {
+            td.appendChild(value);
+          }
+          tr.appendChild(td);
+          body.appendChild(tr);
+        };
+        row("Estimate", "estimate", r.estimate);
+        var iv = document.createDocumentFragment();
         iv.appendChild(document.createTextNode("["));
         iv.appendChild(el("span", { "data-field": "conf_low" }, r.conf_low));
         iv.appendChild(document.createTextNode(", "));
         iv.appendChild(el("span", { "data-field": "conf_high" }, r.conf_high));
         iv.appendChild(document.createTextNode("]"));
-        tr.appendChild(iv);
-        tr.appendChild(el("td", { "class": "num", "data-field": "std_error" },
-          r.std_error === null ? "" : r.std_error));
-        tr.appendChild(el("td", { "class": "num", "data-field": "n_obs" },
-          r.n_obs === null ? "" : r.n_obs));
-        pt.body.appendChild(tr);
+        row("Confidence interval", "interval", iv);
+        row("Std. error", "std_error", r.std_error);
+        row("p-value", "p_value", r.p_value);
+        row("N", "n_obs", r.n_obs);
+        pt.appendChild(body);
       });
-      panel.appendChild(pt.wrap);
+      wrap.appendChild(pt);
+      panel.appendChild(wrap);
     }
     if (focus) { h.focus(); }
   }
