@@ -13,7 +13,8 @@ declares it reads and produces, and reruns only the steps whose inputs or code c
   nox -s build        raw files -> bld/panels/
   nox -s estimate     panels + analysis/specs -> bld/estimates/
   nox -s tables       estimates -> bld/tables/, bld/macros.tex
-  nox -s paper        everything above, then paper/main.pdf; updates results/
+  nox -s paper        everything above, then paper/main.pdf and the explorer; updates results/
+  nox -s explorer     the self-contained cluster explorer page bld/explorer/index.html
   nox -s verify       recompute every estimate from raw data and compare with results/
   nox -s montecarlo   rerun the Conley coverage Monte Carlo (analysis/montecarlo_conley_coverage.csv)
   nox -s bench        benchmarks/ -> benchmarks/results/*.json
@@ -75,9 +76,31 @@ def _pipeline(session: nox.Session, *targets: str, force: bool = False) -> None:
     _py(session, *args)
 
 
+def _ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's chromium for the explorer's browser tests if it is missing (as root)."""
+    if os.environ.get("AGGLOMERATION_CHROMIUM") or any(
+        shutil.which(b) for b in ("chromium", "chromium-browser")
+    ):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run(
+            "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
+            external=True, env=env,
+        )
+    else:
+        session.warn(
+            "chromium not found and not installable here (needs root and apt-get): the "
+            "explorer's browser tests will fail. Install it (e.g. sudo apt-get install -y "
+            "chromium) or set AGGLOMERATION_CHROMIUM to a Chromium binary."
+        )
+
+
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """Run the test suite (pass pytest options after --, e.g. -- -m slow)."""
+    _ensure_chromium(session)
     args = session.posargs or ["-m", "not slow", "-n", "2"]
     _py(session, "-m", "pytest", *args)
 
@@ -115,10 +138,16 @@ def tables(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def paper(session: nox.Session) -> None:
-    """Raw data to PDF: every stale step up to paper/main.pdf, then refresh the registry."""
-    _pipeline(session, "latex")
+    """Raw data to PDF (and the explorer page): every stale step, then refresh the registry."""
+    _pipeline(session, "latex", "explorer")
     _py(session, "analysis/registry.py", "update")
     session.log(f"paper written to {ROOT / 'paper' / 'main.pdf'}")
+
+
+@nox.session(venv_backend="none")
+def explorer(session: nox.Session) -> None:
+    """Write the self-contained cluster explorer bld/explorer/index.html."""
+    _pipeline(session, "explorer")
 
 
 @nox.session(venv_backend="none")

@@ -47,6 +47,7 @@ STEP_MODULES: tuple[str, ...] = (
     "tfp_table",
     "tables",
     "latex",
+    "explorer",
 )
 """The step scripts (module names in analysis/); their order here does not matter."""
 
