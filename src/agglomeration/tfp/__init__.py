@@ -163,10 +163,11 @@ def estimate(
         ``require_root=True``) no start reached an exact root; the bootstrap failed.
     """
     if isinstance(spec, pd.DataFrame):
-        method = data if isinstance(data, str) else None
         if data is not None and not isinstance(data, str):
             raise SpecError("estimate(data, method, ...): method must be a string.")
-        spec, data = _legacy_spec(spec, method, fields), spec
+        frame: pd.DataFrame = spec
+        spec = _legacy_spec(frame, data, fields)
+        data = frame
     elif fields:
         raise SpecError(
             f"estimate(spec, data) takes its options from the spec; unexpected keyword(s) "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
 from agglomeration.errors import ColumnMissingError, ColumnTypeError, InputError
 
 FloatArray = NDArray[np.float64]

@@ -130,12 +130,30 @@ def _solve_least_squares(res: Residuals, x0: FloatArray) -> optimize.OptimizeRes
         max_nfev=200 * (x0.size + 1),
     )
     fun = float(2.0 * out.cost)
+    if out.status <= 0 and np.all(np.isfinite(out.x)):
+        # Levenberg-Marquardt ran out of evaluations (a criterion whose finite-difference
+        # Jacobian is noisy, e.g. an inner regression with near-collinear terms): polish with
+        # Nelder-Mead from where it stopped, as for BFGS.
+        polished = _nelder_mead(lambda x: float(np.sum(res(x) ** 2)), np.asarray(out.x))
+        polished.message = f"least_squares: {out.message} -> Nelder-Mead: {polished.message}"
+        return polished
     return optimize.OptimizeResult(
         x=np.asarray(out.x, dtype=float),
         fun=fun,
         success=bool(out.status > 0) and _finite(out.x, fun),
         message=f"least_squares: {out.message}",
     )
+
+
+def _nelder_mead(fun: Callable[[FloatArray], float], x0: FloatArray) -> optimize.OptimizeResult:
+    # Absolute tolerances scaled by the criterion's size (its evaluation carries rounding
+    # noise of about 1e-13 relative).
+    f0 = fun(x0)
+    scale = max(1.0, abs(f0)) if np.isfinite(f0) else 1.0
+    opts = {"xatol": 1e-10, "fatol": 1e-12 * scale, "maxiter": 1000 * max(1, len(x0))}
+    out = optimize.minimize(fun, x0, method="Nelder-Mead", options=opts)
+    out.success = bool(out.success) and _finite(np.asarray(out.x), float(out.fun))
+    return out
 
 
 def _bfgs_converged(res: optimize.OptimizeResult) -> bool:
@@ -154,19 +172,15 @@ def _solve_minimize(res: Residuals, x0: FloatArray, method: str) -> optimize.Opt
         r = res(x)
         return float(r @ r)
 
-    nm_opts = {"xatol": 1e-10, "fatol": 1e-14, "maxiter": 1000 * max(1, len(x0))}
     if method == "Nelder-Mead":
-        out = optimize.minimize(fun, x0, method="Nelder-Mead", options=nm_opts)
-        out.success = bool(out.success) and _finite(np.asarray(out.x), float(out.fun))
-        return out
+        return _nelder_mead(fun, x0)
     out = optimize.minimize(fun, x0, method="BFGS", options={"gtol": 1e-8})
     if not _bfgs_converged(out) and np.all(np.isfinite(out.x)):
         # Polish a BFGS run that stalled (finite-difference gradients of a criterion with an
         # inner regression) with Nelder-Mead from where BFGS stopped.
         msg = str(out.message)
-        out = optimize.minimize(fun, np.asarray(out.x), method="Nelder-Mead", options=nm_opts)
+        out = _nelder_mead(fun, np.asarray(out.x))
         out.message = f"BFGS: {msg} -> Nelder-Mead: {out.message}"
-        out.success = bool(out.success) and _finite(np.asarray(out.x), float(out.fun))
     else:
         out.success = _bfgs_converged(out)
     return out
@@ -250,8 +264,8 @@ def solve_multistart(
         msgs.append(str(out.message))
     measure = np.full(starts.shape[0], np.nan)
     if root_measure is not None:
-        for s in np.nonzero(ok)[0]:
-            measure[s] = float(root_measure(ends[s]))
+        for i in np.nonzero(ok)[0]:
+            measure[i] = float(root_measure(ends[i]))
     is_root = ok & (measure <= root_tol) if root_measure is not None else np.zeros_like(ok)
     if not ok.any():
         raise ConvergenceError(
@@ -262,7 +276,7 @@ def solve_multistart(
     # Roots first, then by objective, then by start index (stable, deterministic).
     # Roots and non-root end points are grouped separately (a start reaches a root only if
     # its own end point is a root); roots get the first ids; within each, by objective.
-    order = sorted(np.nonzero(ok)[0], key=lambda i: (not is_root[i], obj[i], i))
+    order = sorted((int(i) for i in np.nonzero(ok)[0]), key=lambda i: (not is_root[i], obj[i], i))
     label = _cluster(ends, [i for i in order if is_root[i]], cluster_tol)
     rest = _cluster(ends, [i for i in order if not is_root[i]], 10.0 * cluster_tol)
     n_root_sol = int(label.max()) + 1
@@ -294,11 +308,16 @@ def solve_multistart(
         rows.append(row)
     solutions = pd.DataFrame(rows)
     fmin = float(np.nanmin(obj[ok]))
-    tied = [i for i in np.nonzero(ok)[0] if obj[i] <= fmin + 1e-12 * (1.0 + abs(fmin))]
+    tied = [int(i) for i in np.nonzero(ok)[0] if obj[i] <= fmin + 1e-12 * (1.0 + abs(fmin))]
     best = int(min(tied))
     return MultiStartResult(
         x=ends[best].copy(), fun=float(obj[best]), best_start=best, starts=table, solutions=solutions
     )
+
+
+def solution_of(ms: MultiStartResult, start: int) -> int:
+    """Id of the distinct solution reached from ``start``."""
+    return int(ms.starts["solution"].to_numpy()[start])
 
 
 def with_chosen(solutions: pd.DataFrame, chosen: int) -> pd.DataFrame:

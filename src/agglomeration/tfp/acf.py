@@ -85,6 +85,7 @@ from agglomeration.tfp._multistart import (
     NoRootWarning,
     describe_minima,
     make_starts,
+    solution_of,
     solve_multistart,
     with_chosen,
 )
@@ -126,7 +127,7 @@ class AcfMoments:
         return np.asarray(np.sqrt(self.m) * (self.chol_w.T @ mom), dtype=np.float64)
 
     def objective(self, b: FloatArray) -> float:
-        """The GMM criterion M m'Wm."""
+        """Return the GMM criterion M m'Wm."""
         r = self.residuals(b)
         return float(r @ r)
 
@@ -183,7 +184,12 @@ def acf_moments(
     )
 
 
-def fit_acf(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> Fit:
+def fit_acf(
+    panel: Panel,
+    spec: TFPSpec,
+    starts: FloatArray | None = None,
+    prepend: FloatArray | None = None,
+) -> Fit:
     """Estimate the ACF production function on ``panel`` (see module docstring).
 
     Parameters
@@ -196,6 +202,9 @@ def fit_acf(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> Fi
         Rows of starting values for (beta_w, beta_k). Default: pooled OLS, the stage-1
         linear coefficients on the inputs (prodest's start), then a Sobol box of half-width
         ``spec.start_scale`` around OLS (``spec.n_starts`` in all).
+    prepend : ndarray, optional
+        Rows put before the default design (the bootstrap puts the point estimate first and
+        keeps the base starts of the resample, so that a replication applies the same rule).
 
     Returns
     -------
@@ -228,6 +237,8 @@ def fit_acf(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> Fi
         ols_coef, _ = ols(np.column_stack([np.ones(panel.n), inputs]), panel.y)
         bases = [ols_coef[1:], coef1[1 : 1 + n_par]]
         starts = make_starts(bases, spec.n_starts, spec.seed, spec.start_scale)
+        if prepend is not None:
+            starts = np.vstack([np.atleast_2d(prepend), starts])
     ms = solve_multistart(
         mom.residuals,
         starts,
@@ -242,7 +253,7 @@ def fit_acf(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> Fi
         overid = acf_moments(panel, phi, lag, "lags", spec.markov_degree)
         chosen, solutions, diagnosis, converged = _choose_root(ms, spec, overid, panel)
     else:
-        chosen = int(ms.starts.loc[ms.best_start, "solution"])
+        chosen = solution_of(ms, ms.best_start)
         solutions, diagnosis, converged = with_chosen(ms.solutions, chosen), describe_minima(ms), True
     row = solutions.loc[solutions["solution"] == chosen].iloc[0]
     params = row[list(panel.input_names)].to_numpy(dtype=float)
@@ -284,14 +295,17 @@ def _choose_root(
     names = list(panel.input_names)
     sol = ms.solutions.copy()
     est = sol[names].to_numpy(dtype=float)
-    sol["admissible"] = (est >= 0).all(axis=1)
+    sol["admissible"] = np.asarray((est >= 0).all(axis=1), dtype=bool).tolist()
     if overid is not None:
-        sol["j_overid"] = [overid.hansen_j(b) if r else np.nan for b, r in zip(est, sol["is_root"], strict=True)]
+        is_root = sol["is_root"].to_numpy(dtype=bool)
+        sol["j_overid"] = np.array(
+            [overid.hansen_j(b) if r else np.nan for b, r in zip(est, is_root, strict=True)]
+        )
         sol["j_overid_df"] = float(overid.n_moments - len(names))
     roots = sol[sol["is_root"]]
     n_st = len(ms.starts)
     if roots.empty:
-        best = sol.loc[sol["objective"].idxmin()]
+        best = sol.iloc[int(np.nanargmin(sol["objective"].to_numpy(dtype=float)))]
         smallest = float(np.nanmin(sol["root_measure"]))
         msg = (
             f"ACF: no start of {n_st} reached an exact root of the just-identified moments: "

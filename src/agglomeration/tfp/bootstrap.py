@@ -5,12 +5,16 @@ series, and gives each draw a new plant id so that a plant drawn twice forms two
 (lags never cross copies). Replication r uses its own generator seeded from
 ``numpy.random.SeedSequence(seed).spawn(n_boot)[r]``, so results do not depend on the
 number of worker processes. Numerical estimators start each replication from the point
-estimate's optimum (one start); for just-identified ACF a replication counts only if it ends
-at an exact root (``require_root`` is forced on), otherwise it is a failed replication.
+estimate's optimum. Just-identified ACF applies the point estimator's own rule in every
+replication, from the point estimate and the two base starts of the resample (pooled OLS
+and the first-stage coefficients): a replication's moments can have other roots, and a solver
+started at the point estimate alone can end at a distant one. A replication counts only if it
+ends at an exact root (``require_root`` is forced on); otherwise it is a failed replication.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -70,7 +74,12 @@ def _run_chunk(
         rng = np.random.default_rng(ss)
         sample = resample_plants(panel, rng)
         try:
-            fit = fitter(sample, spec, None if start is None else start[None, :])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                if spec.just_identified and start is not None:
+                    fit = fitter(sample, replace(spec, n_starts=2), None, prepend=start)
+                else:
+                    fit = fitter(sample, spec, None if start is None else start[None, :])
             out[i] = fit.params
         except (AgglomerationError, np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
             errors.append(f"{type(exc).__name__}: {exc}")

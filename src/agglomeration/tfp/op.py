@@ -39,6 +39,7 @@ from agglomeration.tfp._fit import Fit
 from agglomeration.tfp._multistart import (
     describe_minima,
     make_starts,
+    solution_of,
     solve_multistart,
     with_chosen,
 )
@@ -99,9 +100,9 @@ def fit_oplp(
     spec : TFPSpec
         Polynomial degrees, attrition correction, start design, optimiser.
     starts : ndarray, optional
-        Starting values for beta_k (rows); default: the stage-1 linear coefficient(s) on
-        the state variable(s) (prodest's choice), pooled OLS, then a Sobol box around the
-        first (``spec.n_starts`` in all).
+        Starting values for beta_k (rows); default: pooled OLS, the stage-1 linear
+        coefficient(s) on the state variable(s) (prodest's choice), then a Sobol box around
+        OLS (``spec.n_starts`` in all).
     label : str
         Method label used in error messages.
 
@@ -140,9 +141,10 @@ def fit_oplp(
         return np.asarray((res_c - k @ b - basis @ g) * scale, dtype=np.float64)
 
     if starts is None:
-        # prodest's start (the stage-1 linear coefficient on the state), then pooled OLS.
+        # Pooled OLS (the centre of the Sobol box), then prodest's start (the stage-1 linear
+        # coefficient on the state).
         ols_coef, _ = ols(np.column_stack([np.ones(panel.n), panel.inputs]), panel.y)
-        bases = [coef1[1 + n_f : 1 + n_f + n_s], ols_coef[1 + n_f :]]
+        bases = [ols_coef[1 + n_f :], coef1[1 + n_f : 1 + n_f + n_s]]
         starts = make_starts(bases, spec.n_starts, spec.seed, spec.start_scale)
     ms = solve_multistart(
         residuals,
@@ -152,7 +154,7 @@ def fit_oplp(
         what=f"{label} second stage",
         cluster_tol=spec.root_cluster_tol,
     )
-    chosen = int(ms.starts.loc[ms.best_start, "solution"])
+    chosen = solution_of(ms, ms.best_start)
     names = ["const", *panel.free_names] + [f"poly{j}" for j in range(poly.shape[1])]
     return Fit(
         params=np.r_[beta_free, ms.x],

@@ -22,6 +22,8 @@ the differences).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -36,6 +38,7 @@ from agglomeration.tfp._fit import Fit
 from agglomeration.tfp._multistart import (
     describe_minima,
     make_starts,
+    solution_of,
     solve_multistart,
     with_chosen,
 )
@@ -46,7 +49,7 @@ RHO_STARTS = (0.7, 0.3, 0.95, 0.0, 0.5)
 
 
 def _sqrt_psd(w: FloatArray) -> FloatArray:
-    """A matrix L with L L' = w for a symmetric positive semi-definite weight w."""
+    """Return L with L L' = w for a symmetric positive semi-definite weight w."""
     vals, vecs = np.linalg.eigh((w + w.T) / 2.0)
     return np.asarray(vecs * np.sqrt(np.clip(vals, 0.0, None)), dtype=np.float64)
 
@@ -116,7 +119,7 @@ def fit_wrdg(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> F
         theta = np.linalg.lstsq(a, zx.T @ weight @ zy, rcond=None)[0]
         return theta, zy - zx @ theta
 
-    def residuals_for(weight: FloatArray):  # type: ignore[no-untyped-def]
+    def residuals_for(weight: FloatArray) -> Callable[[FloatArray], FloatArray]:
         root = _sqrt_psd(weight)
 
         def residuals(r: FloatArray) -> FloatArray:
@@ -130,6 +133,10 @@ def fit_wrdg(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> F
     zz[p1:, p1:] = z2.T @ z2 / m
     w1 = np.asarray(np.linalg.pinv(zz), dtype=np.float64)
 
+    # Levenberg-Marquardt's finite-difference Jacobian of this concentrated criterion (an
+    # inner GMM solve per rho) is unreliable and it stops early; BFGS, polished by
+    # Nelder-Mead, is used for optimizer="least_squares".
+    optimizer = "BFGS" if spec.optimizer == "least_squares" else spec.optimizer
     if starts is None:
         starts = make_starts(
             [np.array([r]) for r in RHO_STARTS], spec.n_starts, spec.seed, spec.start_scale
@@ -138,7 +145,7 @@ def fit_wrdg(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> F
         residuals_for(w1),
         starts,
         ["rho"],
-        optimizer=spec.optimizer,
+        optimizer=optimizer,
         what="WRDG first-step GMM",
         cluster_tol=spec.root_cluster_tol,
     )
@@ -158,7 +165,7 @@ def fit_wrdg(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> F
         residuals_for(w2),
         starts2,
         ["rho"],
-        optimizer=spec.optimizer,
+        optimizer=optimizer,
         what="WRDG second-step GMM",
         cluster_tol=spec.root_cluster_tol,
     )
@@ -184,6 +191,6 @@ def fit_wrdg(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> F
         best_start=step2.best_start,
         extra={"rho": rho, "hansen_j": j_stat, "hansen_j_df": float(df)},
         optimum=np.array([rho]),
-        solutions=with_chosen(step2.solutions, int(step2.starts.loc[step2.best_start, "solution"])),
+        solutions=with_chosen(step2.solutions, solution_of(step2, step2.best_start)),
         diagnosis=describe_minima(step2),
     )
