@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from agglomeration.tfp import ConvergenceError, estimate
-from agglomeration.tfp._common import (
-    lag_index,
-    multistart_minimize,
-    poly_terms,
-    prepare_panel,
-)
+from agglomeration.errors import ColumnTypeError, InputError, SpecError
+from agglomeration.tfp import ConvergenceError, TFPSpec, estimate
+from agglomeration.tfp._common import lag_index, poly_terms, prepare_panel
+from agglomeration.tfp._multistart import solve_multistart
 from agglomeration.tfp.bootstrap import resample_plants
 
-KW = dict(output="Y", free=["fX1", "fX2"], state="sX", id="idvar", time="timevar")
+KW: dict[str, Any] = dict(
+    output="Y", free=("fX1", "fX2"), state=("sX",), unit="idvar", time="timevar"
+)
+
+
+def chile(method: str, **kw: Any) -> TFPSpec:
+    """A spec on the Chilean plants (column names of prodest's data)."""
+    return TFPSpec(method=method, **{**KW, **kw})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +38,7 @@ def chilean(raw_dir: Path) -> pd.DataFrame:
 
 
 def test_olley_pakes_matches_prodest(chilean: pd.DataFrame) -> None:
-    r = estimate(chilean, "op", proxy="inv", poly_degree=2, **KW)
+    r = estimate(chile("op", proxy="inv", poly_degree=2), chilean)
     published = {"fX1": 0.314, "fX2": 0.256, "sX": 0.168}
     for term, value in published.items():
         assert abs(r.params[term] - value) < 0.01, (term, r.params[term])
@@ -42,7 +49,7 @@ def test_olley_pakes_matches_prodest(chilean: pd.DataFrame) -> None:
 
 
 def test_levinsohn_petrin_matches_prodest(chilean: pd.DataFrame) -> None:
-    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    r = estimate(chile("lp", proxy="pX", poly_degree=2), chilean)
     published = {"fX1": 0.199, "fX2": 0.169, "sX": 0.117}
     for term, value in published.items():
         assert abs(r.params[term] - value) < 0.01, (term, r.params[term])
@@ -54,7 +61,7 @@ def test_first_stage_free_coefficients_equal_ols_with_polynomial(chilean: pd.Dat
 
     f = "Y ~ fX1 + fX2 + sX + pX + I(sX**2) + I(sX*pX) + I(pX**2)"
     sm = smf.ols(f, data=chilean).fit()
-    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    r = estimate(chile("lp", proxy="pX", poly_degree=2), chilean)
     assert abs(r.params["fX1"] - sm.params["fX1"]) < 1e-8
     assert abs(r.params["fX2"] - sm.params["fX2"]) < 1e-8
 
@@ -64,8 +71,8 @@ def test_ols_and_fe_against_statsmodels(chilean: pd.DataFrame) -> None:
 
     ols = smf.ols("Y ~ fX1 + fX2 + sX", data=chilean).fit()
     fe = smf.ols("Y ~ fX1 + fX2 + sX + C(idvar)", data=chilean).fit()
-    r_ols = estimate(chilean, "ols", **KW)
-    r_fe = estimate(chilean, "fe", **KW)
+    r_ols = estimate(chile("ols"), chilean)
+    r_fe = estimate(chile("fe"), chilean)
     for t in ("fX1", "fX2", "sX"):
         assert abs(r_ols.params[t] - ols.params[t]) < 1e-8
         assert abs(r_fe.params[t] - fe.params[t]) < 1e-8
@@ -74,7 +81,7 @@ def test_ols_and_fe_against_statsmodels(chilean: pd.DataFrame) -> None:
 
 
 def test_log_tfp_and_dispersion(chilean: pd.DataFrame) -> None:
-    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    r = estimate(chile("lp", proxy="pX", poly_degree=2), chilean)
     expected = chilean["Y"] - chilean[["fX1", "fX2", "sX"]].to_numpy() @ r.params.to_numpy()
     np.testing.assert_allclose(r.tfp.to_numpy(), expected.to_numpy(), atol=1e-12)
     q90, q10 = np.quantile(expected, [0.9, 0.1])
@@ -103,7 +110,7 @@ def test_prepare_panel_sorts_and_lags_by_time_not_row_order() -> None:
             "m": 0.0,
         }
     )
-    p = prepare_panel(df, output="y", free="l", state="k", proxy="m", id="id", time="t")
+    p = prepare_panel(df, output="y", free="l", state="k", proxy="m", unit="id", time="t")
     # sorted: a1 (y=3), a2 (y=4), a3 (y=2), b1 (y=1)
     np.testing.assert_array_equal(p.y, [3.0, 4.0, 2.0, 1.0])
     np.testing.assert_array_equal(lag_index(p.plant, p.time), [-1, 0, 1, -1])
@@ -118,22 +125,27 @@ def test_poly_terms_degree2_by_hand() -> None:
 
 
 def test_multistart_picks_lowest_objective_deterministically() -> None:
-    # f(x) = (x^2 - 1)^2 + 0.1 (x - 1)^2 has minima near -1 (f ~ 0.4) and at 1 (f = 0).
-    def f(x: np.ndarray) -> float:
-        return float((x[0] ** 2 - 1) ** 2 + 0.1 * (x[0] - 1) ** 2)
+    # r(x) = ((x^2 - 1), sqrt(0.1) (x - 1)): r'r = (x^2 - 1)^2 + 0.1 (x - 1)^2 has minima
+    # near -1 (f ~ 0.4) and at 1 (f = 0).
+    def r(x: np.ndarray) -> np.ndarray:
+        return np.array([x[0] ** 2 - 1, np.sqrt(0.1) * (x[0] - 1)])
 
-    res = multistart_minimize(f, np.array([[-1.5], [2.0], [-0.8]]), ["x"])
-    assert res.best_start == 1
-    assert abs(res.x[0] - 1.0) < 1e-5
-    assert res.starts["objective"].iloc[0] > 0.3  # the start that found the other minimum
+    for optimizer in ("least_squares", "BFGS", "Nelder-Mead"):
+        res = solve_multistart(r, np.array([[-1.5], [2.0], [-0.8]]), ["x"], optimizer=optimizer)
+        assert res.best_start == 1
+        assert abs(res.x[0] - 1.0) < 1e-5
+        assert res.starts["objective"].iloc[0] > 0.3  # the start that found the other minimum
+        # two distinct minima, the global one first; starts 0 and 2 reach the other one
+        assert len(res.solutions) == 2
+        assert list(res.solutions["n_starts"]) == [1, 2]
 
 
 def test_convergence_failure_raises() -> None:
-    def f(x: np.ndarray) -> float:
-        return float("nan")
+    def r(x: np.ndarray) -> np.ndarray:
+        return np.array([np.nan, np.nan])
 
     with pytest.raises(ConvergenceError, match="failed to converge from all 2"):
-        multistart_minimize(f, np.array([[0.0], [1.0]]), ["x"])
+        solve_multistart(r, np.array([[0.0], [1.0]]), ["x"])
 
 
 # --- bad input --------------------------------------------------------------------------
@@ -154,48 +166,54 @@ def _small() -> pd.DataFrame:
     )
 
 
-SMALL = dict(output="y", free="l", state="k", proxy="m", id="id", time="t")
+SMALL: dict[str, Any] = dict(
+    output="y", free=("l",), state=("k",), proxy="m", unit="id", time="t"
+)
+
+
+def small(method: str, **kw: Any) -> TFPSpec:
+    return TFPSpec(method=method, **{**SMALL, **kw})  # type: ignore[arg-type]
 
 
 def test_missing_proxy_value_is_an_error() -> None:
     df = _small()
     df.loc[3, "m"] = np.nan
-    with pytest.raises(ValueError, match=r"'m' has 1 missing"):
-        estimate(df, "lp", **SMALL)
+    with pytest.raises(InputError, match=r"'m' has 1 missing"):
+        estimate(small("lp"), df)
 
 
 def test_non_numeric_proxy_is_an_error() -> None:
     df = _small()
     df["m"] = df["m"].astype(str)
-    with pytest.raises(ValueError, match=r"'m' must be numeric"):
-        estimate(df, "lp", **SMALL)
+    with pytest.raises(ColumnTypeError, match=r"'m' must be numeric"):
+        estimate(small("lp"), df)
 
 
 def test_missing_proxy_argument_is_an_error() -> None:
-    with pytest.raises(ValueError, match="needs a `proxy`"):
-        estimate(_small(), "acf", **{**SMALL, "proxy": None})
+    with pytest.raises(SpecError, match="needs a proxy"):
+        small("acf", proxy=None)
 
 
 def test_duplicate_keys_are_an_error() -> None:
     df = pd.concat([_small(), _small().iloc[[0]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"2 rows share a duplicated"):
-        estimate(df, "op", **SMALL)
+    with pytest.raises(InputError, match=r"2 rows share a duplicated"):
+        estimate(small("op"), df)
 
 
 def test_unknown_method_and_bad_options() -> None:
-    with pytest.raises(ValueError, match="`method` must be one of"):
-        estimate(_small(), "gmm", **SMALL)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="exit=True"):
-        estimate(_small(), "acf", exit=True, **SMALL)
-    with pytest.raises(ValueError, match="`n_boot` must be 0 or >= 2"):
-        estimate(_small(), "ols", n_boot=1, **SMALL)
+    with pytest.raises(SpecError, match="method must be one of"):
+        small("gmm")
+    with pytest.raises(SpecError, match="exit_correction=True"):
+        small("acf", exit_correction=True)
+    with pytest.raises(SpecError, match="n_boot must be 0"):
+        small("ols", n_boot=1)
 
 
 def test_plant_observed_once_is_reported(chilean: pd.DataFrame) -> None:
-    r = estimate(chilean, "lp", proxy="pX", poly_degree=2, **KW)
+    r = estimate(chile("lp", proxy="pX", poly_degree=2), chilean)
     once = r.dropped[r.dropped["reason"].str.startswith("plant observed once")]
     counts = chilean.groupby("idvar").size()
-    assert set(once["id"]) == set(counts[counts == 1].index)
+    assert set(once["unit"]) == set(counts[counts == 1].index)
     assert len(once) == 91
     # second stage = rows whose previous year is observed
     d = chilean.sort_values(["idvar", "timevar"])
@@ -207,7 +225,8 @@ def test_plant_observed_once_is_reported(chilean: pd.DataFrame) -> None:
 
 
 def test_resample_plants_keeps_blocks_and_new_ids() -> None:
-    p = prepare_panel(_small(), **SMALL)
+    kw = {k: v for k, v in SMALL.items()}
+    p = prepare_panel(_small(), **kw)
     b = resample_plants(p, np.random.default_rng(3))
     assert b.n == p.n  # balanced panel: 12 plants x 5 years
     for g in np.unique(b.plant):
@@ -217,9 +236,10 @@ def test_resample_plants_keeps_blocks_and_new_ids() -> None:
 
 
 def test_bootstrap_seeded_and_independent_of_workers(chilean: pd.DataFrame) -> None:
-    a = estimate(chilean, "lp", proxy="pX", poly_degree=2, n_boot=6, seed=7, n_jobs=1, **KW)
-    b = estimate(chilean, "lp", proxy="pX", poly_degree=2, n_boot=6, seed=7, n_jobs=2, **KW)
-    assert a.std_errors is not None and b.std_errors is not None
+    spec = chile("lp", proxy="pX", poly_degree=2, n_boot=6, seed=7)
+    a = estimate(spec, chilean, n_jobs=1)
+    b = estimate(spec, chilean, n_jobs=2)
+    assert a.boot_params is not None and b.boot_params is not None
     np.testing.assert_allclose(a.boot_params.to_numpy(), b.boot_params.to_numpy(), atol=1e-10)
     assert a.n_boot_failed == 0
     # Wald test of CRS uses the bootstrap variance of the sum of elasticities
@@ -228,27 +248,73 @@ def test_bootstrap_seeded_and_independent_of_workers(chilean: pd.DataFrame) -> N
     assert abs(t["wald"] - (a.returns_to_scale - 1) ** 2 / var) < 1e-10
     tidy = a.tidy()
     assert list(tidy["term"]) == ["fX1", "fX2", "sX", "returns_to_scale"]
+    # shared interface: SE = sd of the draws; normal intervals; p-values from the normal
+    sd = a.boot_params.std(ddof=1)
+    np.testing.assert_allclose(tidy["std_error"].iloc[:3], sd.to_numpy(), rtol=1e-12)
+    z = 1.959963984540054
+    np.testing.assert_allclose(tidy["conf_high"] - tidy["estimate"], z * tidy["std_error"], rtol=1e-9)
+    from scipy import stats
+
+    p = 2 * stats.norm.sf(np.abs(a.params / sd))
+    np.testing.assert_allclose(a.pvalues.to_numpy(), p, rtol=1e-12)
+    assert set(tidy["spec_id"]) == {spec.id}
+    assert list(tidy.columns[:7]) == [
+        "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"
+    ]
+
+
+def test_no_bootstrap_gives_nan_standard_errors(chilean: pd.DataFrame) -> None:
+    r = estimate(chile("ols"), chilean)
+    assert r.std_errors.isna().all() and list(r.std_errors.index) == ["fX1", "fX2", "sX"]
+    assert r.conf_int(0.9).isna().all().all()
+    with pytest.raises(InputError, match="n_boot"):
+        r.crs_test()
+    text = r.summary()
+    assert "OLS production function" in text and "no standard errors" in text
 
 
 def test_result_is_frozen(chilean: pd.DataFrame) -> None:
     import dataclasses
 
-    r = estimate(chilean, "ols", **KW)
+    r = estimate(chile("ols"), chilean)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        r.method = "x"  # type: ignore[misc]
+        r.objective = 1.0  # type: ignore[misc]
 
 
 def test_acf_instruments_option_is_validated() -> None:
-    with pytest.raises(ValueError, match="acf_instruments"):
-        estimate(_small(), "acf", acf_instruments="all", **SMALL)  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="acf_instruments"):
+        small("acf", acf_instruments="all")
 
 
 def test_acf_lags_uses_years_with_two_lags_and_reports_the_rest() -> None:
     # 12 plants x 5 years: "prodest" moments use years 2-5 (48 rows), "lags" years 3-5 (36);
     # the dropped frame names every row used only as a lag (12 first years + 12 second years).
     df = _small()
-    r = estimate(df, "acf", acf_instruments="lags", **SMALL)
+    r = estimate(small("acf", acf_instruments="lags"), df)
     assert r.n_second_stage == 36
     assert len(r.dropped) == 24
     assert (r.dropped["reason"].str.contains("t-2 not observed")).sum() == 12
-    assert estimate(df, "acf", **SMALL).n_second_stage == 48
+    # pure noise: the just-identified moments need not have a unique root; do not require one
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        just = estimate(small("acf", require_root=False), df)
+    assert just.n_second_stage == 48
+
+
+# --- the deprecated keyword form ----------------------------------------------------------
+
+
+def test_keyword_form_is_a_deprecated_wrapper(chilean: pd.DataFrame) -> None:
+    with pytest.deprecated_call():
+        old = estimate(
+            chilean, "lp", output="Y", free=["fX1", "fX2"], state="sX", proxy="pX",
+            unit="idvar", time="timevar", poly_degree=2,
+        )
+    new = estimate(chile("lp", proxy="pX", poly_degree=2), chilean)
+    pd.testing.assert_series_equal(old.params, new.params)
+    assert old.spec == new.spec
+    with pytest.deprecated_call(), pytest.raises(SpecError, match=r"'id' is now 'unit'"):
+        estimate(chilean, "ols", output="Y", free="fX1", state="sX", id="idvar", time="timevar")
+    with pytest.raises(SpecError, match="options from the spec"):
+        estimate(chile("ols"), chilean, poly_degree=2)
+    assert replace(chile("ols"), name="x").id == chile("ols").id

@@ -13,14 +13,21 @@ depends only on (k, omega), is the proxy for OP, LP and Wooldridge here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-simulate = pytest.importorskip("agglomeration.simulate")
-from agglomeration.tfp import estimate  # noqa: E402
+from agglomeration import simulate
+from agglomeration.tfp import TFPSpec, estimate
 
-KW = dict(output="y", free="l", state="k", id="plant", time="year")
 C_L, C_K = 2.5, 5.0
+
+
+def sim_spec(method: str, **kw: Any) -> TFPSpec:
+    """A spec on plant_panel's columns."""
+    base: dict[str, Any] = dict(output="y", free=("l",), state=("k",), unit="plant", time="year")
+    return TFPSpec(method=method, **{**base, **kw})  # type: ignore[arg-type]
 
 
 def _panel(n_plants: int, seed: int):
@@ -33,15 +40,15 @@ def _panel(n_plants: int, seed: int):
 def test_recovers_true_elasticities(method: str, proxy: str, n_plants: int) -> None:
     d, truth = _panel(n_plants, seed=11)
     nt = len(d)
-    r = estimate(d, method, proxy=proxy, n_starts=6, **KW)
+    r = estimate(sim_spec(method, proxy=proxy, n_starts=6), d)
     assert abs(r.params["l"] - truth.beta_l) < C_L / np.sqrt(nt), r.params
     assert abs(r.params["k"] - truth.beta_k) < C_K / np.sqrt(nt), r.params
 
 
 def test_ols_is_biased_upwards_on_the_free_input() -> None:
     d, truth = _panel(1200, seed=11)
-    ols = estimate(d, "ols", **KW)
-    op = estimate(d, "op", proxy="i", **KW)
+    ols = estimate(sim_spec("ols"), d)
+    op = estimate(sim_spec("op", proxy="i"), d)
     # labour responds to productivity: OLS overstates beta_l by far more than sampling error
     assert ols.params["l"] - truth.beta_l > 0.1
     assert abs(op.params["l"] - truth.beta_l) < 0.02
@@ -51,14 +58,14 @@ def test_lp_with_leontief_materials_loses_labour() -> None:
     # Functional dependence (ACF 2015, sec. 3): with m = c + b_l l + b_k k + omega the
     # first stage cannot separate l from phi(k, m), so LP's labour coefficient is ~0.
     d, truth = _panel(1200, seed=11)
-    r = estimate(d, "lp", proxy="m", **KW)
+    r = estimate(sim_spec("lp", proxy="m"), d)
     assert abs(r.params["l"]) < 0.05 < truth.beta_l
 
 
 def test_op_with_exit_correction_on_unbalanced_panel() -> None:
     sim = simulate.plant_panel(1200, 10, 11, exit=True)
     d, truth = sim.panel, sim.truth
-    r = estimate(d, "op", proxy="i", exit=True, n_starts=6, **KW)
+    r = estimate(sim_spec("op", proxy="i", exit_correction=True, n_starts=6), d)
     nt = len(d)
     assert abs(r.params["l"] - truth.beta_l) < C_L / np.sqrt(nt)
     assert abs(r.params["k"] - truth.beta_k) < C_K / np.sqrt(nt)
@@ -76,14 +83,13 @@ def test_op_with_exit_correction_on_unbalanced_panel() -> None:
 # 0.046 and 0.055 at NT = 12,000), still far below the distance to the spurious roots
 # (0.27 in beta_l, 2.7 in beta_k).
 C_L_ACF, C_K_ACF = 5.0, 6.0
-KW_ACF = dict(KW, proxy="m")
 
 
 @pytest.mark.parametrize("n_plants", [300, 1200])
 def test_acf_recovers_true_elasticities(n_plants: int) -> None:
     d, truth = _panel(n_plants, seed=11)
     nt = len(d)
-    r = estimate(d, "acf", acf_instruments="lags", n_starts=6, **KW_ACF)
+    r = estimate(sim_spec("acf", proxy="m", acf_instruments="lags", n_starts=6), d)
     assert abs(r.params["l"] - truth.beta_l) < C_L_ACF / np.sqrt(nt), r.params
     assert abs(r.params["k"] - truth.beta_k) < C_K_ACF / np.sqrt(nt), r.params
 
@@ -93,37 +99,32 @@ def test_acf_recovers_with_plant_specific_depreciation() -> None:
     sim = simulate.plant_panel(1200, 10, 11, sigma_l_opt=0.3, delta_spread=0.05)
     d, truth = sim.panel, sim.truth
     nt = len(d)
-    r = estimate(d, "acf", acf_instruments="lags", n_starts=6, **KW_ACF)
+    r = estimate(sim_spec("acf", proxy="m", acf_instruments="lags", n_starts=6), d)
     assert abs(r.params["l"] - truth.beta_l) < C_L_ACF / np.sqrt(nt), r.params
     assert abs(r.params["k"] - truth.beta_k) < C_K_ACF / np.sqrt(nt), r.params
 
 
 def test_acf_data_ols_biased_upwards_on_labour() -> None:
     d, truth = _panel(1200, seed=11)
-    ols = estimate(d, "ols", **KW)
-    acf = estimate(d, "acf", acf_instruments="lags", n_starts=6, **KW_ACF)
+    ols = estimate(sim_spec("ols"), d)
+    acf = estimate(sim_spec("acf", proxy="m", acf_instruments="lags", n_starts=6), d)
     nt = len(d)
     # OLS overstates beta_l by ~0.27 (0.866 in the exploratory draw), > 5 times C_L_ACF/sqrt(NT)
     assert ols.params["l"] - truth.beta_l > 0.2
     assert abs(acf.params["l"] - truth.beta_l) < C_L_ACF / np.sqrt(nt)
 
 
-def test_acf_just_identified_moments_have_spurious_exact_roots() -> None:
-    # Why "lags" is needed. Just identified: the default starts end at the near-OLS root and a
-    # start near the capital root ends at beta_k < -2, both with a criterion of (numerical) 0.
-    # Over-identified: from the near-OLS start the optimiser reaches the truth, and the local
-    # minimum near the capital root has a criterion far above the global one (2.37 vs 0.046
-    # in the exploratory draw).
+def test_acf_over_identified_moments_reject_the_spurious_roots() -> None:
+    # The just-identified moments vanish at the truth, near OLS and near beta_k = -2.4 (see
+    # test_tfp_roots). Over-identified: from the near-OLS start the optimiser reaches the
+    # truth, and the local minimum near the capital root has a criterion far above the global
+    # one (2.37 vs 0.046 in the exploratory draw).
     d, truth = _panel(1200, seed=11)
-    just = estimate(d, "acf", acf_instruments="prodest", n_starts=6, **KW_ACF)
-    assert just.params["l"] - truth.beta_l > 0.2
-    assert just.objective < 1e-8
     cap = np.array([[0.6, -2.4]])
-    just_cap = estimate(d, "acf", acf_instruments="prodest", starts=cap, **KW_ACF)
-    assert just_cap.params["k"] < -2 and just_cap.objective < 1e-8
-    over_ols = estimate(d, "acf", acf_instruments="lags", starts=np.array([[0.9, 0.07]]), **KW_ACF)
+    lags = sim_spec("acf", proxy="m", acf_instruments="lags")
+    over_ols = estimate(lags, d, starts=np.array([[0.9, 0.07]]))
     assert abs(over_ols.params["l"] - truth.beta_l) < C_L_ACF / np.sqrt(len(d))
-    over_cap = estimate(d, "acf", acf_instruments="lags", starts=cap, **KW_ACF)
+    over_cap = estimate(lags, d, starts=cap)
     assert over_cap.params["k"] < -2
     assert over_cap.objective > 10 * over_ols.objective
     # Hansen's J (8 moments, 2 parameters): chi2(6) 99.9% point is 22.46. Exploratory draw:

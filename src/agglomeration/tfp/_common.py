@@ -1,22 +1,21 @@
 """Shared building blocks for the production-function estimators.
 
 Panel validation and preparation, lags built from the time variable, polynomial
-control functions, least squares and the multi-start optimiser.
+control functions and least squares. The multi-start optimiser is in
+:mod:`agglomeration.tfp._multistart`.
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import optimize
 
-from agglomeration.errors import ConvergenceError
+from agglomeration.errors import ColumnMissingError, ColumnTypeError, InputError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -88,7 +87,7 @@ class Panel:
 def _as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
     names = (value,) if isinstance(value, str) else tuple(value)
     if len(names) == 0:
-        raise ValueError(f"`{what}` must name at least one column; got an empty list.")
+        raise InputError(f"`{what}` must name at least one column; got an empty list.")
     return names
 
 
@@ -99,57 +98,62 @@ def prepare_panel(
     free: str | Sequence[str],
     state: str | Sequence[str],
     proxy: str | Sequence[str] | None,
-    id: str,
+    unit: str,
     time: str,
 ) -> Panel:
     """Validate a plant-year frame and convert it to a sorted :class:`Panel`.
 
     Raises
     ------
-    ValueError
-        If a column is absent, non-numeric or has missing/infinite values, if the
-        time variable is not integer-valued, or if (id, time) keys are duplicated.
+    ColumnMissingError
+        If a column is absent.
+    ColumnTypeError
+        If a column is not numeric.
+    InputError
+        If a column has missing/infinite values, the time variable is not integer-valued,
+        or (unit, time) keys are duplicated.
     """
     if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"`data` must be a pandas DataFrame; got {type(data).__name__}.")
+        raise InputError(f"`data` must be a pandas DataFrame; got {type(data).__name__}.")
     free_n = _as_names(free, "free")
     state_n = _as_names(state, "state")
     proxy_n = () if proxy is None else _as_names(proxy, "proxy")
     numeric_cols = [output, *free_n, *state_n, *proxy_n, time]
-    for col in [*numeric_cols, id]:
+    for col in [*numeric_cols, unit]:
         if col not in data.columns:
-            raise ValueError(
+            raise ColumnMissingError(
                 f"column {col!r} is not in the data; available columns: {list(data.columns)}."
             )
     for col in numeric_cols:
         s = data[col]
         if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
-            raise ValueError(
+            raise ColumnTypeError(
                 f"column {col!r} must be numeric; it has dtype {s.dtype}. "
                 "Convert it with pd.to_numeric before estimating."
             )
         values = s.to_numpy(dtype=float, na_value=np.nan)
         bad = int((~np.isfinite(values)).sum())
         if bad:
-            raise ValueError(
+            raise InputError(
                 f"column {col!r} has {bad} missing or infinite value(s); "
                 "drop or impute those plant-years before estimating (nothing is dropped silently)."
             )
-    if data[id].isna().any():
-        raise ValueError(
-            f"id column {id!r} has {int(data[id].isna().sum())} missing value(s); drop them first."
+    if data[unit].isna().any():
+        raise InputError(
+            f"unit column {unit!r} has {int(data[unit].isna().sum())} missing value(s); "
+            "drop them first."
         )
     tvals = data[time].to_numpy(dtype=float)
     if not np.all(tvals == np.round(tvals)):
-        raise ValueError(f"time column {time!r} must hold integer periods (e.g. years).")
-    dup = data.duplicated([id, time], keep=False)
+        raise InputError(f"time column {time!r} must hold integer periods (e.g. years).")
+    dup = data.duplicated([unit, time], keep=False)
     if dup.any():
-        example = data.loc[dup, [id, time]].head(3).to_dict("records")
-        raise ValueError(
-            f"{int(dup.sum())} rows share a duplicated ({id!r}, {time!r}) key, e.g. {example}; "
+        example = data.loc[dup, [unit, time]].head(3).to_dict("records")
+        raise InputError(
+            f"{int(dup.sum())} rows share a duplicated ({unit!r}, {time!r}) key, e.g. {example}; "
             "each plant-year must appear once. Aggregate or drop the duplicates."
         )
-    codes, _ = pd.factorize(data[id], sort=True)
+    codes, _ = pd.factorize(data[unit], sort=True)
     t_int = tvals.astype(np.int64)
     order = np.lexsort((t_int, codes))
     # Re-code plants 0..G-1 in sorted order.
@@ -204,7 +208,7 @@ def poly_terms(x: FloatArray, degree: int) -> FloatArray:
     used as the control function in Olley & Pakes (1996, eq. 6) and its successors.
     """
     if degree < 1:
-        raise ValueError(f"polynomial degree must be >= 1; got {degree}.")
+        raise InputError(f"polynomial degree must be >= 1; got {degree}.")
     n, p = x.shape
     cols: list[FloatArray] = []
     for d in range(1, degree + 1):
@@ -233,142 +237,3 @@ def markov_basis(omega_lag: FloatArray, degree: int, extra: FloatArray | None = 
         return np.column_stack(cols)
     xy = np.column_stack([omega_lag, extra])
     return np.column_stack([np.ones_like(omega_lag), poly_terms(xy, degree)])
-
-
-@dataclass(frozen=True)
-class MultiStartResult:
-    """Outcome of a multi-start minimisation.
-
-    Attributes
-    ----------
-    x : ndarray
-        Parameters at the best converged start.
-    fun : float
-        Objective at ``x``.
-    best_start : int
-        Index (0-based) of the start that was chosen.
-    starts : pandas.DataFrame
-        One row per start: start values, end values, objective, converged flag, message.
-    """
-
-    x: FloatArray
-    fun: float
-    best_start: int
-    starts: pd.DataFrame
-
-
-def _converged(res: optimize.OptimizeResult) -> bool:
-    if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
-        return False
-    if res.success:
-        return True
-    # BFGS often stops with "precision loss" at a genuine optimum of a flat objective:
-    # accept it when the gradient is small relative to the objective.
-    jac = getattr(res, "jac", None)
-    if jac is None:
-        return False
-    return bool(np.max(np.abs(jac)) <= 1e-5 * (1.0 + abs(float(res.fun))))
-
-
-def _nelder_mead(
-    fun: Callable[[FloatArray], float], x0: FloatArray, tol: float
-) -> optimize.OptimizeResult:
-    return optimize.minimize(
-        fun,
-        x0,
-        method="Nelder-Mead",
-        options={"xatol": 1e-7, "fatol": tol, "maxiter": 1000 * max(1, len(x0))},
-    )
-
-
-def multistart_minimize(
-    fun: Callable[[FloatArray], float],
-    starts: FloatArray,
-    names: Sequence[str],
-    *,
-    method: str = "BFGS",
-    what: str = "second stage",
-    tol: float = 1e-9,
-) -> MultiStartResult:
-    """Minimise ``fun`` from every row of ``starts`` and keep the best converged run.
-
-    With ``method="BFGS"`` (default) a start whose BFGS run stalls without a small
-    gradient is polished by Nelder-Mead from where BFGS stopped.
-
-    The choice is deterministic: the lowest objective among converged starts; objectives
-    within ``1e-9 * (1 + |f|)`` of the minimum count as ties, broken by the lowest start
-    index.
-
-    Raises
-    ------
-    ConvergenceError
-        If no start converges (never returns NaN silently).
-    """
-    starts = np.atleast_2d(np.asarray(starts, dtype=float))
-    rows = []
-    results: list[optimize.OptimizeResult] = []
-    for s, x0 in enumerate(starts):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            try:
-                if method == "BFGS":
-                    res = optimize.minimize(fun, x0, method="BFGS", options={"gtol": 1e-8})
-                    if not _converged(res) and np.all(np.isfinite(res.x)):
-                        # Polish a BFGS run that stalled (finite-difference gradients of a
-                        # criterion with an inner regression) with Nelder-Mead.
-                        bfgs_msg = str(res.message)
-                        res = _nelder_mead(fun, np.asarray(res.x), tol)
-                        res.message = f"BFGS: {bfgs_msg} -> Nelder-Mead: {res.message}"
-                elif method == "Nelder-Mead":
-                    res = _nelder_mead(fun, x0, tol)
-                else:
-                    res = optimize.minimize(fun, x0, method=method)
-            except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
-                res = optimize.OptimizeResult(
-                    x=np.full_like(x0, np.nan), fun=np.nan, success=False, message=str(exc)
-                )
-        ok = _converged(res)
-        results.append(res)
-        row: dict[str, object] = {"start": s}
-        for nm, v in zip(names, x0, strict=True):
-            row[f"start_{nm}"] = float(v)
-        for nm, v in zip(names, np.asarray(res.x, dtype=float), strict=True):
-            row[nm] = float(v)
-        row["objective"] = float(res.fun) if np.isfinite(res.fun) else np.nan
-        row["converged"] = ok
-        row["message"] = str(res.message)
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    good = table[table["converged"]]
-    if good.empty:
-        raise ConvergenceError(
-            f"{what}: the optimisation ({method}) failed to converge from all {len(starts)} "
-            f"starting values; messages: {sorted(set(table['message']))}. Supply other "
-            "starting values (`starts=`), more starts (`n_starts=`) or another optimiser."
-        )
-    fmin = float(good["objective"].min())
-    tied = good[good["objective"] <= fmin + 1e-9 * (1.0 + abs(fmin))]
-    best = int(tied["start"].min())
-    res = results[best]
-    return MultiStartResult(
-        x=np.asarray(res.x, dtype=float), fun=float(res.fun), best_start=best, starts=table
-    )
-
-
-def make_starts(
-    bases: Sequence[FloatArray], n_starts: int, rng: np.random.Generator, scale: float = 0.2
-) -> FloatArray:
-    """Build ``n_starts`` starting values: the ``bases`` in order, then perturbations.
-
-    Start ``j >= len(bases)`` is ``bases[j % len(bases)]`` plus N(0, ``scale``^2) noise
-    drawn from ``rng``. With ``n_starts < len(bases)`` only the first bases are used.
-    """
-    if n_starts < 1:
-        raise ValueError(f"`n_starts` must be >= 1; got {n_starts}.")
-    b = np.vstack([np.asarray(x, dtype=float).ravel() for x in bases])
-    rows = [b[j % len(b)] for j in range(n_starts)]
-    out = np.vstack(rows)
-    extra = max(0, n_starts - len(b))
-    if extra:
-        out[len(b) :] += rng.normal(0.0, scale, size=(extra, b.shape[1]))
-    return out

@@ -1,4 +1,4 @@
-"""Containers shared by the estimator modules."""
+"""Container shared by the estimator modules: the raw output of one estimator run."""
 
 from __future__ import annotations
 
@@ -9,43 +9,41 @@ import pandas as pd
 
 from agglomeration.tfp._common import FloatArray
 
-
-@dataclass(frozen=True)
-class Options:
-    """Estimator settings (validated in :func:`agglomeration.tfp.estimate`).
-
-    Attributes
-    ----------
-    poly_degree : int
-        Total degree of the control-function polynomial in the first stage.
-    markov_degree : int
-        Degree of the polynomial approximating the law of motion g(omega_{t-1}).
-    exit : bool
-        Olley-Pakes attrition correction (survival probability in g).
-    n_starts : int
-        Number of starting values for each numerical optimisation.
-    start_scale : float
-        Standard deviation of the Gaussian perturbations around the base starts.
-    optimizer : str
-        ``scipy.optimize.minimize`` method.
-    acf_instruments : str
-        ACF second-stage moments: ``"prodest"`` (just identified, ``(w_{t-1}, k_t)``) or
-        ``"lags"`` (over-identified: adds ``w_{t-2}``, ``k_{t-2}``, ``k_{t-1}`` and quadratic terms in ``(k_t, k_{t-1})``); see
-        :mod:`agglomeration.tfp.acf`.
-    """
-
-    poly_degree: int = 3
-    markov_degree: int = 3
-    exit: bool = False
-    n_starts: int = 5
-    start_scale: float = 0.2
-    optimizer: str = "BFGS"
-    acf_instruments: str = "prodest"
+#: Columns of an empty solutions frame (closed-form estimators have one trivial solution).
+SOLUTION_COLUMNS = ("solution", "objective", "root_measure", "is_root", "n_starts", "first_start")
 
 
 @dataclass(frozen=True)
 class Fit:
-    """Raw output of one estimator run on one panel."""
+    """Raw output of one estimator run on one panel.
+
+    Attributes
+    ----------
+    params : ndarray
+        Elasticities, free inputs then state inputs.
+    objective : float
+        Criterion at the estimate (NaN for closed forms).
+    starts : pandas.DataFrame
+        One row per start (see :class:`agglomeration.tfp._multistart.MultiStartResult`).
+    second_stage_rows : int
+        Plant-years in the (second-stage) criterion.
+    first_stage : pandas.Series, optional
+        Stage-1 OLS coefficients.
+    best_start : int
+        Start whose end point is the estimate.
+    extra : dict
+        Method-specific diagnostics (J, rho, moment norm, ...).
+    optimum : ndarray, optional
+        The optimiser's parameter vector at the estimate (bootstrap replications start
+        there): state elasticities (OP/LP), all elasticities (ACF), rho (Wooldridge).
+    solutions : pandas.DataFrame
+        Distinct solutions reached by the starts (roots and local minima), the chosen one
+        flagged in ``chosen``.
+    converged : bool
+        False only when the estimate is not a solution (e.g. no exact root was reached).
+    diagnosis : str
+        One sentence on what the multi-start search found and how the estimate was chosen.
+    """
 
     params: FloatArray
     objective: float
@@ -55,6 +53,9 @@ class Fit:
     best_start: int = 0
     extra: dict[str, float] = field(default_factory=dict)
     optimum: FloatArray | None = None
+    solutions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+    converged: bool = True
+    diagnosis: str = "closed form"
 
     def __post_init__(self) -> None:
         if not np.all(np.isfinite(self.params)):

@@ -4,19 +4,27 @@ Each replication draws plants with replacement, keeps every drawn plant's full t
 series, and gives each draw a new plant id so that a plant drawn twice forms two panels
 (lags never cross copies). Replication r uses its own generator seeded from
 ``numpy.random.SeedSequence(seed).spawn(n_boot)[r]``, so results do not depend on the
-number of worker processes.
+number of worker processes. Numerical estimators start each replication from the point
+estimate's optimum. Just-identified ACF applies the point estimator's own rule in every
+replication, from the point estimate and the two base starts of the resample (pooled OLS
+and the first-stage coefficients): a replication's moments can have other roots, and a solver
+started at the point estimate alone can end at a distant one. A replication counts only if it
+ends at an exact root (``require_root`` is forced on); otherwise it is a failed replication.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from agglomeration.tfp._common import ConvergenceError, FloatArray, IntArray, Panel
-from agglomeration.tfp._fit import Fit, Options
+from agglomeration.errors import AgglomerationError, InputError
+from agglomeration.tfp._common import FloatArray, IntArray, Panel
+from agglomeration.tfp._fit import Fit
+from agglomeration.tfp.spec import TFPSpec
 
 Fitter = Callable[..., Fit]
 
@@ -56,9 +64,9 @@ def resample_plants(panel: Panel, rng: np.random.Generator) -> Panel:
 
 
 def _run_chunk(
-    args: tuple[Fitter, Panel, Options, FloatArray | None, list[np.random.SeedSequence]],
+    args: tuple[Fitter, Panel, TFPSpec, FloatArray | None, list[np.random.SeedSequence]],
 ) -> tuple[FloatArray, list[str]]:
-    fitter, panel, opts, start, seeds = args
+    fitter, panel, spec, start, seeds = args
     k = panel.free.shape[1] + panel.state.shape[1]
     out = np.full((len(seeds), k), np.nan)
     errors: list[str] = []
@@ -66,12 +74,14 @@ def _run_chunk(
         rng = np.random.default_rng(ss)
         sample = resample_plants(panel, rng)
         try:
-            if start is None:
-                fit = fitter(sample, opts, rng)
-            else:
-                fit = fitter(sample, opts, rng, starts=start[None, :])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                if spec.just_identified and start is not None:
+                    fit = fitter(sample, replace(spec, n_starts=2), None, prepend=start)
+                else:
+                    fit = fitter(sample, spec, None if start is None else start[None, :])
             out[i] = fit.params
-        except (ConvergenceError, np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
+        except (AgglomerationError, np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
     return out, errors
 
@@ -79,7 +89,7 @@ def _run_chunk(
 def bootstrap(
     fitter: Fitter,
     panel: Panel,
-    opts: Options,
+    spec: TFPSpec,
     *,
     start: FloatArray | None,
     n_boot: int,
@@ -91,11 +101,11 @@ def bootstrap(
     Parameters
     ----------
     fitter : callable
-        ``fitter(panel, opts, rng[, starts=...]) -> Fit``.
+        ``fitter(panel, spec, starts) -> Fit``.
     panel : Panel
         The estimation sample.
-    opts : Options
-        Estimator options (the same as for the point estimate).
+    spec : TFPSpec
+        The specification of the point estimate.
     start : ndarray or None
         Starting values reused in every replication (the point estimate's optimum, for
         speed); ``None`` for closed-form estimators.
@@ -111,15 +121,16 @@ def bootstrap(
     BootstrapOutput
     """
     if n_boot < 2:
-        raise ValueError(f"`n_boot` must be at least 2 for standard errors; got {n_boot}.")
+        raise InputError(f"n_boot must be at least 2 for standard errors; got {n_boot}.")
+    spec = replace(spec, require_root=True)
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     if n_jobs <= 1:
-        draws, errors = _run_chunk((fitter, panel, opts, start, seeds))
+        draws, errors = _run_chunk((fitter, panel, spec, start, seeds))
     else:
         chunks = [list(c) for c in np.array_split(np.asarray(seeds, dtype=object), n_jobs)]
         with ProcessPoolExecutor(max_workers=n_jobs) as pool:
             parts = list(
-                pool.map(_run_chunk, [(fitter, panel, opts, start, c) for c in chunks if c])
+                pool.map(_run_chunk, [(fitter, panel, spec, start, c) for c in chunks if c])
             )
         draws = np.vstack([p[0] for p in parts])
         errors = [e for p in parts for e in p[1]]

@@ -8,18 +8,12 @@ criterion used by the R package prodest (Rovigatti 2017).
 
 from __future__ import annotations
 
-import numpy as np
-
 from agglomeration.tfp._common import FloatArray, Panel
-from agglomeration.tfp._fit import Fit, Options
+from agglomeration.tfp._fit import Fit
 from agglomeration.tfp.op import fit_oplp
+from agglomeration.tfp.spec import TFPSpec
 
 
-def fit_lp(
-    panel: Panel,
-    opts: Options,
-    rng: np.random.Generator,
-    starts: FloatArray | None = None,
-) -> Fit:
+def fit_lp(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> Fit:
     """Estimate LP on ``panel``; see :func:`agglomeration.tfp.op.fit_oplp`."""
-    return fit_oplp(panel, opts, rng, starts, label="LP")
+    return fit_oplp(panel, spec, starts, label="LP")

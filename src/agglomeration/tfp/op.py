@@ -13,7 +13,9 @@ omega_it = g(omega_{i,t-1}) + xi_it is approximated by a polynomial of degree
 ``markov_degree`` in omega_{i,t-1}(beta_k) (and, with ``exit=True``, in the fitted exit
 probability P_it, OP eq. 12). beta_k minimises the mean of squared residuals
 (y_it - w_it beta_w - k_it beta_k - g_hat)^2 over plant-years whose previous year is
-observed (non-linear least squares, as in the R package prodest; Rovigatti 2017).
+observed (non-linear least squares, as in the R package prodest; Rovigatti 2017), from the
+multi-start design of :mod:`agglomeration.tfp._multistart`; the lowest criterion among the
+converged starts is the estimate.
 """
 
 from __future__ import annotations
@@ -23,18 +25,25 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from agglomeration.errors import EstimationError
 from agglomeration.tfp._common import (
     FloatArray,
     IntArray,
     Panel,
     lag_index,
-    make_starts,
     markov_basis,
-    multistart_minimize,
     ols,
     poly_terms,
 )
-from agglomeration.tfp._fit import Fit, Options
+from agglomeration.tfp._fit import Fit
+from agglomeration.tfp._multistart import (
+    describe_minima,
+    make_starts,
+    solution_of,
+    solve_multistart,
+    with_chosen,
+)
+from agglomeration.tfp.spec import TFPSpec
 
 
 def exit_indicator(panel: Panel) -> FloatArray:
@@ -54,7 +63,7 @@ def exit_probability(panel: Panel, poly: FloatArray, lag: IntArray) -> FloatArra
 
     Raises
     ------
-    ValueError
+    EstimationError
         If no plant (or every plant) exits among the rows with a lag.
     """
     import statsmodels.api as sm
@@ -62,8 +71,8 @@ def exit_probability(panel: Panel, poly: FloatArray, lag: IntArray) -> FloatArra
     has = lag >= 0
     exit_ = exit_indicator(panel)[has]
     if exit_.min() == exit_.max():
-        raise ValueError(
-            "exit=True but the exit indicator is constant "
+        raise EstimationError(
+            "exit_correction=True but the exit indicator is constant "
             f"({int(exit_.sum())} exits among {exit_.size} plant-years with a lag); "
             "run without the attrition correction."
         )
@@ -78,8 +87,7 @@ def exit_probability(panel: Panel, poly: FloatArray, lag: IntArray) -> FloatArra
 
 def fit_oplp(
     panel: Panel,
-    opts: Options,
-    rng: np.random.Generator,
+    spec: TFPSpec,
     starts: FloatArray | None = None,
     label: str = "OP",
 ) -> Fit:
@@ -89,13 +97,12 @@ def fit_oplp(
     ----------
     panel : Panel
         Prepared data; ``panel.proxy`` is investment (OP) or an intermediate input (LP).
-    opts : Options
-        Polynomial degrees, attrition correction, number of starts, optimiser.
-    rng : numpy.random.Generator
-        Source of the start perturbations.
+    spec : TFPSpec
+        Polynomial degrees, attrition correction, start design, optimiser.
     starts : ndarray, optional
-        Starting values for beta_k (rows); default: the stage-1 linear coefficient(s) on
-        the state variable(s) (prodest's choice), pooled OLS, then perturbations of these.
+        Starting values for beta_k (rows); default: pooled OLS, the stage-1 linear
+        coefficient(s) on the state variable(s) (prodest's choice), then a Sobol box around
+        OLS (``spec.n_starts`` in all).
     label : str
         Method label used in error messages.
 
@@ -106,7 +113,7 @@ def fit_oplp(
     """
     n_f = panel.free.shape[1]
     n_s = panel.state.shape[1]
-    poly = poly_terms(np.column_stack([panel.state, panel.proxy]), opts.poly_degree)
+    poly = poly_terms(np.column_stack([panel.state, panel.proxy]), spec.poly_degree)
     x1 = np.column_stack([np.ones(panel.n), panel.free, poly])
     coef1, fitted = ols(x1, panel.y)
     beta_free = coef1[1 : 1 + n_f]
@@ -115,30 +122,39 @@ def fit_oplp(
     lag = lag_index(panel.plant, panel.time)
     cur = np.nonzero(lag >= 0)[0]
     prev = lag[cur]
-    if cur.size <= n_s + opts.markov_degree + 1:
-        raise ValueError(
+    if cur.size <= n_s + spec.markov_degree + 1:
+        raise EstimationError(
             f"{label}: only {cur.size} plant-years have the previous year observed; "
             "the second stage needs consecutive years for many plants."
         )
-    prob = exit_probability(panel, poly, lag)[cur] if opts.exit else None
+    prob = exit_probability(panel, poly, lag)[cur] if spec.exit_correction else None
     k, k_lag = panel.state[cur], panel.state[prev]
     phi_c, phi_l, res_c = phi[cur], phi[prev], res[cur]
 
-    def objective(b: FloatArray) -> float:
+    scale = 1.0 / np.sqrt(cur.size)
+
+    def residuals(b: FloatArray) -> FloatArray:
+        # criterion: mean of squared second-stage residuals = r'r
         omega = phi_c - k @ b
-        basis = markov_basis(phi_l - k_lag @ b, opts.markov_degree, prob)
+        basis = markov_basis(phi_l - k_lag @ b, spec.markov_degree, prob)
         g, *_ = np.linalg.lstsq(basis, omega, rcond=None)
-        xi = res_c - k @ b - basis @ g
-        return float(xi @ xi) / xi.size
+        return np.asarray((res_c - k @ b - basis @ g) * scale, dtype=np.float64)
 
     if starts is None:
-        # prodest's start (the stage-1 linear coefficient on the state), then pooled OLS.
+        # Pooled OLS (the centre of the Sobol box), then prodest's start (the stage-1 linear
+        # coefficient on the state).
         ols_coef, _ = ols(np.column_stack([np.ones(panel.n), panel.inputs]), panel.y)
-        bases = [coef1[1 + n_f : 1 + n_f + n_s], ols_coef[1 + n_f :]]
-        starts = make_starts(bases, opts.n_starts, rng, opts.start_scale)
-    ms = multistart_minimize(
-        objective, starts, panel.state_names, method=opts.optimizer, what=f"{label} second stage"
+        bases = [ols_coef[1 + n_f :], coef1[1 + n_f : 1 + n_f + n_s]]
+        starts = make_starts(bases, spec.n_starts, spec.seed, spec.start_scale)
+    ms = solve_multistart(
+        residuals,
+        starts,
+        panel.state_names,
+        optimizer=spec.optimizer,
+        what=f"{label} second stage",
+        cluster_tol=spec.root_cluster_tol,
     )
+    chosen = solution_of(ms, ms.best_start)
     names = ["const", *panel.free_names] + [f"poly{j}" for j in range(poly.shape[1])]
     return Fit(
         params=np.r_[beta_free, ms.x],
@@ -148,4 +164,6 @@ def fit_oplp(
         first_stage=pd.Series(coef1, index=names),
         best_start=ms.best_start,
         optimum=ms.x,
+        solutions=with_chosen(ms.solutions, chosen),
+        diagnosis=describe_minima(ms),
     )

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from agglomeration.tfp._fit import Options
+from agglomeration.errors import InputError
+from agglomeration.results import ResultMixin
+from agglomeration.tfp.spec import TFPSpec
 
 METHOD_LABELS = {
     "ols": "OLS",
@@ -22,63 +24,92 @@ METHOD_LABELS = {
 
 
 @dataclass(frozen=True)
-class TFPResult:
-    """A production-function estimate.
+class TFPResult(ResultMixin):
+    """A production-function estimate, with the shared result interface.
+
+    ``params``, ``std_errors``, ``tstats``, ``pvalues``, ``conf_int(level)``, ``tidy(level)``
+    and ``summary()`` come from :class:`agglomeration.results.ResultMixin`; inference uses
+    the standard normal with the plant-bootstrap standard errors (``df_resid`` is None).
 
     Attributes
     ----------
-    method : str
-        One of ``"op", "lp", "acf", "wrdg", "ols", "fe"``.
+    spec : TFPSpec
+        What was estimated (``spec.id`` traces the estimate).
     params : pandas.Series
         Output elasticities, free inputs then state inputs.
-    std_errors : pandas.Series or None
-        Plant-bootstrap standard errors (None when ``n_boot=0``).
+    std_errors : pandas.Series
+        Plant-bootstrap standard errors (NaN when ``n_boot = 0``).
     boot_params : pandas.DataFrame or None
         Bootstrap draws (failed replications are dropped and counted in ``n_boot_failed``).
-    n_boot, n_boot_failed : int
-        Replications requested and replications whose estimation failed.
+    n_boot_failed : int
+        Replications whose estimation failed (for ACF: also those that reached no root).
     boot_messages : tuple of str
         Distinct failure messages of the failed replications.
     starts : pandas.DataFrame
-        Every start of the numerical optimisation: start values, optimum, objective,
-        convergence flag, message.
+        Every start of the numerical optimisation: start values, end point, objective,
+        convergence, root measure and root flag, the solution reached, message.
+    solutions : pandas.DataFrame
+        Every distinct solution reached (exact roots and other stationary points), with the
+        starts that reached it (``n_starts``), its objective, ``is_root``, for ACF
+        ``j_overid`` and ``admissible``, and the ``chosen`` flag.
     best_start : int
-        The chosen start (lowest converged objective; ties to the lowest index).
+        A start that reached the chosen solution.
     objective : float
-        Criterion at the estimate (NaN for OLS/FE; Hansen's J for Wooldridge).
+        Criterion at the estimate (NaN for closed forms; Hansen's J for Wooldridge "joint").
+    converged : bool
+        False when the estimate is not a solution (``require_root=False`` and no root).
+    diagnosis : str
+        What the multi-start search found and how the estimate was chosen.
     tfp : pandas.Series
         Log TFP per observation, y - w beta_w - k beta_k (includes the constant and the
         i.i.d. shock), indexed like the input frame.
     n_obs, n_plants, n_second_stage : int
         Plant-years and plants in the data; plant-years in the second stage.
     dropped : pandas.DataFrame
-        Rows excluded from (a stage of) the estimation, with id, time and reason.
-    options : Options
-        Settings used.
+        Rows excluded from (a stage of) the estimation, with unit, time and reason.
     first_stage : pandas.Series or None
         Stage-1 OLS coefficients (OP, LP, ACF).
     extra : dict
-        Method-specific diagnostics (e.g. Hansen's J and its degrees of freedom).
+        Method-specific diagnostics (Hansen's J and degrees of freedom, rho, ``j_overid``,
+        ``moment_norm``, ``n_roots``).
     """
 
-    method: str
+    spec: TFPSpec
     params: pd.Series
-    std_errors: pd.Series | None
+    std_errors: pd.Series
     boot_params: pd.DataFrame | None
-    n_boot: int
     n_boot_failed: int
     boot_messages: tuple[str, ...]
     starts: pd.DataFrame
+    solutions: pd.DataFrame
     best_start: int
     objective: float
+    converged: bool
+    diagnosis: str
     tfp: pd.Series
     n_obs: int
     n_plants: int
     n_second_stage: int
     dropped: pd.DataFrame
-    options: Options
     first_stage: pd.Series | None = None
     extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        """The estimator (``spec.method``)."""
+        return self.spec.method
+
+    @property
+    def n_boot(self) -> int:
+        """Bootstrap replications requested (``spec.n_boot``)."""
+        return self.spec.n_boot
+
+    @property
+    def roots(self) -> pd.DataFrame:
+        """The distinct exact roots found (just-identified ACF; empty otherwise)."""
+        if "is_root" not in self.solutions:
+            return self.solutions.iloc[0:0]
+        return self.solutions[self.solutions["is_root"].astype(bool)].reset_index(drop=True)
 
     @property
     def returns_to_scale(self) -> float:
@@ -88,9 +119,12 @@ class TFPResult:
     @property
     def cov(self) -> pd.DataFrame | None:
         """Bootstrap covariance matrix of the parameters (None without bootstrap)."""
-        if self.boot_params is None:
-            return None
-        return self.boot_params.cov()
+        return None if self.boot_params is None else self.boot_params.cov()
+
+    def _rts_se(self) -> float:
+        if self.boot_params is None or len(self.boot_params) < 2:
+            return float("nan")
+        return float(np.sqrt(self.boot_params.sum(axis=1).var(ddof=1)))
 
     def crs_test(self) -> dict[str, float]:
         """Wald test of constant returns to scale, H0: sum of elasticities = 1.
@@ -99,18 +133,18 @@ class TFPResult:
 
         Raises
         ------
-        ValueError
+        InputError
             If the result has no bootstrap draws.
         """
         if self.boot_params is None or len(self.boot_params) < 2:
-            raise ValueError(
+            raise InputError(
                 "crs_test needs bootstrap draws; re-estimate with n_boot >= 2 (e.g. 200)."
             )
-        var = float(self.boot_params.sum(axis=1).var(ddof=1))
-        stat = (self.returns_to_scale - 1.0) ** 2 / var
+        se = self._rts_se()
+        stat = (self.returns_to_scale - 1.0) ** 2 / se**2
         return {
             "rts": self.returns_to_scale,
-            "se": float(np.sqrt(var)),
+            "se": se,
             "wald": float(stat),
             "df": 1.0,
             "pvalue": float(stats.chi2.sf(stat, 1)),
@@ -121,69 +155,93 @@ class TFPResult:
         q90, q10 = np.quantile(self.tfp.to_numpy(), [0.9, 0.1])
         return float(np.exp(q90 - q10))
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per term (inputs and returns to scale) with estimate and bootstrap SE."""
-        rows: list[dict[str, Any]] = []
-        se = self.std_errors
-        for term, est in self.params.items():
-            s = float(se.loc[str(term)]) if se is not None else np.nan
-            rows.append({"term": str(term), "estimate": float(est), "std_error": s})
-        rts_se = (
-            float(np.sqrt(self.boot_params.sum(axis=1).var(ddof=1)))
-            if (self.boot_params is not None and len(self.boot_params) > 1)
-            else np.nan
-        )
-        rows.append(
-            {"term": "returns_to_scale", "estimate": self.returns_to_scale, "std_error": rts_se}
-        )
-        out = pd.DataFrame(rows)
-        z = stats.norm.ppf(0.975)
-        out["conf_low"] = out["estimate"] - z * out["std_error"]
-        out["conf_high"] = out["estimate"] + z * out["std_error"]
-        out.insert(0, "method", self.method)
-        out["n_obs"] = self.n_obs
-        out["n_plants"] = self.n_plants
-        out["n_boot"] = self.n_boot
-        out["n_boot_failed"] = self.n_boot_failed
-        return out
+    # -- the shared interface ---------------------------------------------------------------
+    def _model_columns(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "n_obs": self.n_obs,
+            "n_plants": self.n_plants,
+            "n_boot": self.n_boot,
+            "n_boot_failed": self.n_boot_failed,
+            "converged": self.converged,
+            "spec_id": self.spec.id,
+        }
 
-    def summary(self) -> str:
-        """Return a plain-text summary: estimates, SEs, returns to scale, starts, exclusions."""
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per input, then ``returns_to_scale``; shared columns then model columns.
+
+        The returns-to-scale row tests H0: sum = 0 like the other rows; the test of constant
+        returns (sum = 1) is :meth:`crs_test`.
+        """
+        out = super().tidy(level)
+        se = self._rts_se()
+        q = self._quantile(level)
+        est = self.returns_to_scale
+        stat = est / se if se > 0 else float("nan")
+        rts = {
+            "term": "returns_to_scale",
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan,
+            "conf_low": est - q * se,
+            "conf_high": est + q * se,
+            **self._model_columns(),
+        }
+        return pd.concat([out, pd.DataFrame([rts])], ignore_index=True)
+
+    def _summary_title(self) -> str:
         label = METHOD_LABELS.get(self.method, self.method)
-        lines = [
-            f"{label} production function (value added, Cobb-Douglas)",
-            f"plant-years: {self.n_obs}   plants: {self.n_plants}   "
-            f"second stage: {self.n_second_stage}",
+        return f"{label} production function (value added, Cobb-Douglas)"
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        s = self.spec
+        rows = [
+            ("spec", f"{s.name or '(unnamed)'} [{s.id}]"),
+            ("plant-years / plants", f"{self.n_obs} / {self.n_plants}"),
+            ("second stage", f"{self.n_second_stage} plant-years"),
         ]
-        if self.method in ("op", "lp", "acf", "wrdg"):
-            lines.append(
-                f"control-function polynomial degree: {self.options.poly_degree}   "
-                f"law-of-motion degree: {self.options.markov_degree}   "
-                f"exit correction: {self.options.exit}"
+        if s.method in ("op", "lp", "acf", "wrdg"):
+            rows.append(
+                (
+                    "polynomials",
+                    f"control function degree {s.poly_degree}, law of motion degree "
+                    f"{s.markov_degree}, exit correction {s.exit_correction}",
+                )
             )
-        lines.append(f"{'term':<20}{'estimate':>12}{'std.err':>12}")
-        for term, est in self.params.items():
-            s = "" if self.std_errors is None else f"{float(self.std_errors.loc[str(term)]):12.4f}"
-            lines.append(f"{term!s:<20}{est:12.4f}{s}")
-        lines.append(f"{'returns to scale':<20}{self.returns_to_scale:12.4f}")
-        if self.boot_params is not None:
+        if s.method == "acf":
+            rows.append(("ACF moments", s.acf_instruments))
+        if s.method == "wrdg":
+            rows.append(("Wooldridge form", s.wrdg_form))
+        boot = (
+            f"{s.n_boot} plant-bootstrap replications, {self.n_boot_failed} failed"
+            if s.n_boot
+            else "none (n_boot = 0): no standard errors"
+        )
+        rows.append(("standard errors", boot))
+        return rows
+
+    def _summary_footer(self) -> list[str]:
+        lines = [f"returns to scale: {self.returns_to_scale:.4f}"]
+        if self.boot_params is not None and len(self.boot_params) > 1:
             t = self.crs_test()
+            lines.append(f"Wald test of CRS: W = {t['wald']:.3f}, p = {t['pvalue']:.4f}")
+        if self.spec.numerical:
+            conv = int(self.starts["converged"].sum())
             lines.append(
-                f"Wald test of CRS: W = {t['wald']:.3f}, p = {t['pvalue']:.4f} "
-                f"(bootstrap: {self.n_boot} replications, {self.n_boot_failed} failed)"
+                f"starts: {len(self.starts)}, converged: {conv}, chosen: #{self.best_start} "
+                f"(objective {self.objective:.6g})"
             )
-        else:
-            lines.append("standard errors: not computed (n_boot = 0)")
-        if "objective" in self.starts and self.starts["objective"].notna().any():
-            obj = self.starts.loc[self.starts["converged"], "objective"]
-            lines.append(
-                f"starts: {len(self.starts)}, converged: {int(self.starts['converged'].sum())}, "
-                f"best: #{self.best_start} (objective {self.objective:.6g}; range over "
-                f"converged starts {obj.min():.6g} .. {obj.max():.6g})"
-            )
+            lines.append(f"diagnosis: {self.diagnosis}")
+            if not self.converged:
+                lines.append("NOT CONVERGED: the estimate solves no moment equation")
+        for key in ("hansen_j", "j_overid"):
+            if key in self.extra:
+                lines.append(
+                    f"{key}: {self.extra[key]:.4g} (df {self.extra[key + '_df']:.0f})"
+                )
         lines.append(f"TFP 90/10 ratio: {self.tfp_ratio_90_10():.3f}")
         if len(self.dropped):
-            counts = self.dropped["reason"].value_counts()
-            for reason, c in counts.items():
+            for reason, c in self.dropped["reason"].value_counts().items():
                 lines.append(f"excluded: {c} plant-years ({reason})")
-        return "\n".join(lines)
+        return lines

@@ -15,46 +15,59 @@ is linear in the other parameters, so GMM is solved in closed form for each rho 
 criterion is minimised over the scalar rho from several starting values. Two steps: the
 block-diagonal 2SLS weight ((Z'Z)/N)^{-1}, then the inverse of the plant-clustered
 covariance of the moments at the first-step estimate. The reported objective is Hansen's J.
+This is ``wrdg_form="joint"``, the project's formulation; ``"prodest"`` and ``"prodest_gmm"``
+reproduce the R package prodest (see :mod:`agglomeration.tfp.wrdg_prodest`, which explains
+the differences).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
+from agglomeration.errors import EstimationError
 from agglomeration.tfp._common import (
     FloatArray,
     Panel,
     lag_index,
-    make_starts,
-    multistart_minimize,
     poly_terms,
 )
-from agglomeration.tfp._fit import Fit, Options
+from agglomeration.tfp._fit import Fit
+from agglomeration.tfp._multistart import (
+    describe_minima,
+    make_starts,
+    solution_of,
+    solve_multistart,
+    with_chosen,
+)
+from agglomeration.tfp.spec import TFPSpec
 
 #: Base starting values for the persistence rho (then random perturbations).
 RHO_STARTS = (0.7, 0.3, 0.95, 0.0, 0.5)
 
 
-def fit_wrdg(
-    panel: Panel,
-    opts: Options,
-    rng: np.random.Generator,
-    starts: FloatArray | None = None,
-) -> Fit:
+def _sqrt_psd(w: FloatArray) -> FloatArray:
+    """Return L with L L' = w for a symmetric positive semi-definite weight w."""
+    vals, vecs = np.linalg.eigh((w + w.T) / 2.0)
+    return np.asarray(vecs * np.sqrt(np.clip(vals, 0.0, None)), dtype=np.float64)
+
+
+def fit_wrdg(panel: Panel, spec: TFPSpec, starts: FloatArray | None = None) -> Fit:
     """Estimate Wooldridge's (2009) system on ``panel`` (see module docstring).
 
     Parameters
     ----------
     panel : Panel
         Prepared data; ``panel.proxy`` is the intermediate input (or investment).
-    opts : Options
+    spec : TFPSpec
         ``poly_degree`` sets the degree of c(k, m); ``markov_degree`` is not used (the law
-        of motion is linear).
-    rng : numpy.random.Generator
-        Source of start perturbations for rho.
+        of motion is linear); ``wrdg_form`` other than ``"joint"`` dispatches to
+        :func:`agglomeration.tfp.wrdg_prodest.fit_wrdg_prodest`.
     starts : ndarray, optional
-        Starting values for rho (one per row); default ``RHO_STARTS`` then perturbations.
+        Starting values for rho (one per row); default ``RHO_STARTS`` then a Sobol box of
+        half-width ``spec.start_scale`` around 0.7.
 
     Returns
     -------
@@ -62,9 +75,13 @@ def fit_wrdg(
         Parameters ordered free then state; ``objective`` is Hansen's J; ``extra`` holds
         rho, J and its degrees of freedom; ``optimum`` is rho.
     """
+    if spec.wrdg_form != "joint":
+        from agglomeration.tfp.wrdg_prodest import fit_wrdg_prodest
+
+        return fit_wrdg_prodest(panel, spec)
     n_f = panel.free.shape[1]
     n_s = panel.state.shape[1]
-    c = poly_terms(np.column_stack([panel.state, panel.proxy]), opts.poly_degree)
+    c = poly_terms(np.column_stack([panel.state, panel.proxy]), spec.poly_degree)
     lag = lag_index(panel.plant, panel.time)
     cur = np.nonzero(lag >= 0)[0]
     prev = lag[cur]
@@ -72,7 +89,7 @@ def fit_wrdg(
     q = c.shape[1]
     n_par = n_f + n_s + q + 2
     if m <= 4 * n_par:
-        raise ValueError(
+        raise EstimationError(
             f"WRDG: only {m} plant-years have the previous year observed, too few for "
             f"{n_par} parameters; lower `poly_degree`."
         )
@@ -94,29 +111,43 @@ def fit_wrdg(
     z2x_a = z2.T @ design2(0.0)
     z2x_b = z2.T @ design2(1.0) - z2x_a
 
-    def solve(rho: float, weight: FloatArray) -> tuple[FloatArray, float]:
+    def solve(rho: float, weight: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """GMM estimate of the linear parameters given rho, and the mean moments."""
         zx = np.vstack([z1x1, z2x_a + rho * z2x_b]) / m
         zy = np.r_[z1y, z2y] / m
         a = zx.T @ weight @ zx
         theta = np.linalg.lstsq(a, zx.T @ weight @ zy, rcond=None)[0]
-        gbar = zy - zx @ theta
-        return theta, float(m * gbar @ weight @ gbar)
+        return theta, zy - zx @ theta
+
+    def residuals_for(weight: FloatArray) -> Callable[[FloatArray], FloatArray]:
+        root = _sqrt_psd(weight)
+
+        def residuals(r: FloatArray) -> FloatArray:
+            # criterion m gbar' W gbar = r'r
+            return np.asarray(np.sqrt(m) * (root.T @ solve(float(r[0]), weight)[1]))
+
+        return residuals
 
     zz = np.zeros((p1 + p2, p1 + p2))
     zz[:p1, :p1] = z1.T @ z1 / m
     zz[p1:, p1:] = z2.T @ z2 / m
     w1 = np.asarray(np.linalg.pinv(zz), dtype=np.float64)
 
+    # Levenberg-Marquardt's finite-difference Jacobian of this concentrated criterion (an
+    # inner GMM solve per rho) is unreliable and it stops early; BFGS, polished by
+    # Nelder-Mead, is used for optimizer="least_squares".
+    optimizer = "BFGS" if spec.optimizer == "least_squares" else spec.optimizer
     if starts is None:
         starts = make_starts(
-            [np.array([r]) for r in RHO_STARTS], opts.n_starts, rng, opts.start_scale
+            [np.array([r]) for r in RHO_STARTS], spec.n_starts, spec.seed, spec.start_scale
         )
-    step1 = multistart_minimize(
-        lambda r: solve(float(r[0]), w1)[1],
+    step1 = solve_multistart(
+        residuals_for(w1),
         starts,
         ["rho"],
-        method=opts.optimizer,
+        optimizer=optimizer,
         what="WRDG first-step GMM",
+        cluster_tol=spec.root_cluster_tol,
     )
     rho1 = float(step1.x[0])
     theta1, _ = solve(rho1, w1)
@@ -130,15 +161,17 @@ def fit_wrdg(
     s = g_plant.T @ g_plant / m
     w2 = np.asarray(np.linalg.pinv(s), dtype=np.float64)
     starts2 = np.vstack([step1.x[None, :], np.atleast_2d(starts)])
-    step2 = multistart_minimize(
-        lambda r: solve(float(r[0]), w2)[1],
+    step2 = solve_multistart(
+        residuals_for(w2),
         starts2,
         ["rho"],
-        method=opts.optimizer,
+        optimizer=optimizer,
         what="WRDG second-step GMM",
+        cluster_tol=spec.root_cluster_tol,
     )
     rho = float(step2.x[0])
-    theta, j_stat = solve(rho, w2)
+    theta, gbar = solve(rho, w2)
+    j_stat = float(m * gbar @ w2 @ gbar)
     df = p1 + p2 - n_par
     params = theta[: n_f + n_s]
     # Input elasticities reached from every start (the spread over starting values).
@@ -158,4 +191,6 @@ def fit_wrdg(
         best_start=step2.best_start,
         extra={"rho": rho, "hansen_j": j_stat, "hansen_j_df": float(df)},
         optimum=np.array([rho]),
+        solutions=with_chosen(step2.solutions, solution_of(step2, step2.best_start)),
+        diagnosis=describe_minima(step2),
     )
