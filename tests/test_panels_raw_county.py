@@ -78,7 +78,9 @@ def test_acs_percent_instead_of_fraction_is_refused(raw_dir, tmp_path):
     records[1][k] = "25.0"  # Autauga County in percent, not as a fraction
     with open(p, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(records)
-    with pytest.raises(RawDataError, match=r"acs5_2017_county\.csv: column 'pct_edu_baplus'.*\[0, 1\]"):
+    with pytest.raises(
+        RawDataError, match=r"acs5_2017_county\.csv: column 'pct_edu_baplus'.*\[0, 1\]"
+    ):
         READERS["acs_county"](tmp_path)
 
 
@@ -97,14 +99,21 @@ def test_abs_withheld_cells_are_missing_never_zero(raw, raw_dir):
     # no value is zero: every zero of the file is either a withheld cell or a withheld value
     for c in ("firms", "receipts_k", "employment", "payroll_k"):
         assert (abs_[c].dropna() > 0).all(), c
-    assert abs_.loc[abs_["cell_withheld"], ["firms", "receipts_k", "employment", "payroll_k"]].isna().all().all()
+    assert (
+        abs_.loc[abs_["cell_withheld"], ["firms", "receipts_k", "employment", "payroll_k"]]
+        .isna()
+        .all()
+        .all()
+    )
     assert abs_.loc[abs_["receipts_withheld"], "receipts_k"].isna().all()
     assert abs_.loc[abs_["receipts_withheld"], ["firms", "employment"]].notna().all().all()
     # the values that are kept are the file's, unit unchanged ($1,000)
     got = abs_.set_index(["fips", "sector"])
     for r in rows[::97]:
         key = (r["stco_code"].zfill(5), r["NAICS2017"])
-        for col, name in zip(ABS_COLS, ("firms", "receipts_k", "employment", "payroll_k"), strict=True):
+        for col, name in zip(
+            ABS_COLS, ("firms", "receipts_k", "employment", "payroll_k"), strict=True
+        ):
             v = got.at[key, name]
             assert (np.isnan(v) and float(r[col]) == 0) or v == float(r[col])
 
