@@ -210,6 +210,17 @@ def test_rings_are_options(raw_dir):
     assert "log_popdens_1900" in b.data.columns and "log_popdens_1850" not in b.data.columns
 
 
+def test_bad_options_are_refused_with_the_fix(raw_dir):
+    from agglomeration.data import RawData
+    from agglomeration.errors import InputError
+
+    raw = RawData(raw_dir)
+    with pytest.raises(InputError, match=r"popdens_years \[1905\].*1790, 1800"):
+        build_county_panel(raw, popdens_years=(1850, 1905))
+    with pytest.raises(InputError, match="0 <= inner_km < outer_km"):
+        build_county_panel(raw, rings_km=((100.0, 50.0),))
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from agglomeration.data.raw import RawData, as_raw
+from agglomeration.data.readers_county import CENSUS_YEARS
+from agglomeration.errors import InputError
 from agglomeration.measures import employment_density
 from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
 from agglomeration.panels.schemas import county_schema, validate
@@ -324,14 +326,23 @@ def add_county_characteristics(
       repeated in every year. The population file is on 2010 counties: renamed counties are
       recoded (02270 -> 02158, 46113 -> 46102) and Bedford city (51515) is added to Bedford
       County (51019), as in :data:`COUNTY_RECODES`; a county of the panel absent from the file,
-      or a file county that is not in the panel, is reported. A zero population (nobody
-      enumerated inside today's borders) gives a missing log density, never ``log 0``; the
-      report counts these counties per census year. Positive estimates are kept however small.
+      or a file county that is not in the panel, is reported with its code. The 2019 Gazetteer
+      still lists Valdez-Cordova (02261, split into 02063 and 02066 in 2019), so it matches
+      the file; a later Gazetteer with the two successors would report both as absent. A
+      zero population (nobody enumerated inside today's borders) gives a missing log
+      density, never ``log 0``; the report counts these counties per census year. Positive
+      estimates are kept however small (the report counts those below one person).
     - ``abs_payroll_per_emp_2017``: ABS 2017 annual payroll per employee (dollars) of all
       sectors (``00``), on the 2017 rows only (missing in other years: it is a 2017
       cross-section of annual pay, to compare with the first-quarter ``pay_per_emp`` of 2017);
       missing where ABS withheld the county total or does not list the county.
     """
+    bad_years = [y for y in popdens_years if y not in CENSUS_YEARS[:-1]]
+    if bad_years:
+        raise InputError(
+            f"popdens_years {bad_years} are not census years of the population file; use "
+            f"years among 1790, 1800, ..., 2000 (e.g. (1850, 1900))."
+        )
     out = county.copy()
     counties = pd.Index(out["fips"].unique())
     n_years = out.groupby("fips")["year"].size()
@@ -398,14 +409,15 @@ def add_county_characteristics(
     per_emp = tot["payroll_k"] * 1000.0 / tot["employment"]
     in_2017 = out["year"].eq(2017)
     out["abs_payroll_per_emp_2017"] = out["fips"].map(per_emp).where(in_2017).astype("float64")
-    withheld = out["fips"].isin(tot.index[tot["cell_withheld"]]) & in_2017
+    listed = out["fips"].isin(tot.index)
+    withheld = in_2017 & listed & out["abs_payroll_per_emp_2017"].isna()
     log.add(
         "abs",
         "missing",
         "ABS 2017 county total (sector 00) withheld: annual pay missing",
         withheld.sum(),
     )
-    unlisted = ~out["fips"].isin(tot.index) & in_2017
+    unlisted = in_2017 & ~listed
     codes = ", ".join(sorted(out.loc[unlisted, "fips"])) or "none"
     log.add(
         "abs", "missing", f"county not in ABS 2017 ({codes}): annual pay missing", unlisted.sum()
