@@ -132,9 +132,9 @@ def test_read_checksums_formats_and_errors(tmp_path: Path) -> None:
 
 
 def test_repo_checksums_match_mirror_checksums(raw_dir: Path) -> None:
-    """The committed SHA256SUMS lists the 15 raw files, one line each, in sha256sum format."""
+    """The committed SHA256SUMS lists the 18 raw files, one line each, in sha256sum format."""
     sums = read_checksums(REPO_SUMS)
-    assert len(sums) == 15
+    assert len(sums) == 18
     assert all(name.endswith(".csv") for name in sums)
     if (raw_dir / "SHA256SUMS").is_file():
         assert sums == read_checksums(raw_dir / "SHA256SUMS")
@@ -417,7 +417,7 @@ def test_download_replaces_preexisting_corrupted(server: MirrorServer, dest: Pat
 def test_acquire_real_mirror(tmp_path: Path, raw_dir: Path) -> None:
     dest = tmp_path / "data_raw"
     rep = acquire(dest, mirror=raw_dir, checksums=REPO_SUMS)
-    assert len(rep.files) == 15 and rep.count("copied") == 15
+    assert len(rep.files) == 18 and rep.count("copied") == 18
     expected = read_checksums(REPO_SUMS)
     for r in rep.files:
         # byte-identical to the mirror, and hashlib over the whole copy agrees with SHA256SUMS
@@ -446,7 +446,7 @@ def test_readme_checksum_table_matches_sha256sums(raw_dir: Path) -> None:
     assert {n: d for n, (_, d) in table.items()} == sums
     text = (REPO_ROOT / "data_raw" / "README.md").read_text(encoding="utf-8")
     total = sum(size for size, _ in table.values())
-    assert f"Total: 15 files, {total:,d} bytes." in text
+    assert f"Total: 18 files, {total:,d} bytes." in text
     # every raw file has its own row in a "Details on each data source" table
     for name in sums:
         assert re.search(rf"^\| `{re.escape(name)}` \| [\d,]+ \| [^`|]", text, flags=re.M), name
@@ -464,7 +464,7 @@ def test_readme_row_counts_match_real_files(raw_dir: Path) -> None:
         name: int(rows.replace(",", ""))
         for name, rows in re.findall(r"^\| `([^`]+\.csv)` \| ([\d,]+) \| [^`|]", text, flags=re.M)
     }
-    assert len(quoted) == 15
+    assert len(quoted) == 18
     for name, rows in quoted.items():
         assert len(pd.read_csv(raw_dir / name, dtype=str)) == rows, name
 

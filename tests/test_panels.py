@@ -457,10 +457,14 @@ def test_each_raw_file_is_opened_once_per_build(raw_dir, monkeypatch):
 
     monkeypatch.setattr(pd, "read_csv", counting)
     builds = build_panels(RawData(raw_dir))
-    assert set(builds) == {"county", "state_industry", "metro_clusters", "plants"}
+    assert set(builds) == {"county", "county_sector", "state_industry", "metro_clusters", "plants"}
     counts = pd.Series(opened).value_counts()
     assert (counts == 1).all(), counts[counts > 1]
-    # every raw file is used but the national 6-digit file and the state names
+    # every raw file is used but the national 6-digit file and the state names; the ACS, ABS
+    # and CBP county files feed both the county and the county x sector panels, once
+    assert {FILES["acs_county"], FILES["abs_county_naics2"], FILES["county_population"]} <= set(
+        opened
+    )
     assert set(opened) == set(FILES.values()) - {FILES["cbp_national_naics6"], FILES["state_fips"]}
 
 

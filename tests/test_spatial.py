@@ -197,3 +197,78 @@ def test_spatial_lag_bad_input() -> None:
     with pytest.raises(ValueError, match="1 rows duplicate"):
         sp.spatial_lag(pd.DataFrame({"u": ["a", "a"], "x": [1.0, 2.0]}), w, unit="u",
                        columns="x")
+
+
+# ---------------------------------------------------------------------------- distance rings
+@pytest.mark.parametrize(("inner", "outer"), [(0.0, 50.0), (50.0, 300.0), (300.0, 1000.0)])
+@pytest.mark.parametrize("row_standardize", [False, True])
+def test_distance_ring_equals_dense(pts, inner: float, outer: float,  # type: ignore[no-untyped-def]
+                                    row_standardize: bool) -> None:
+    lat, lon = pts
+    d = dense_distances(lat, lon)  # diagonal inf: never its own neighbour
+    ref = ((d > inner) & (d <= outer)).astype(float)
+    w = sp.distance_ring_weights(lat, lon, inner, outer, row_standardize=row_standardize)
+    if row_standardize:
+        rs = ref.sum(axis=1, keepdims=True)
+        ref = np.divide(ref, rs, out=np.zeros_like(ref), where=rs > 0)
+    assert (np.abs(d - inner) > 1e-6).all() and (np.abs(d - outer) > 1e-6).all()  # no tie
+    np.testing.assert_allclose(w.matrix.toarray(), ref, rtol=1e-14, atol=0)
+    assert w.kind == "distance_ring" and w.parameters == {"inner_km": inner, "outer_km": outer}
+    assert w.matrix.has_sorted_indices and ref.sum() > 0
+
+
+def test_rings_partition_the_band(pts) -> None:  # type: ignore[no-untyped-def]
+    # (0, 50] + (50, 100] + (100, 200] is the 200 km band, each pair exactly once; a ring
+    # starting at 0 is the band itself
+    lat, lon = pts
+    rings = [sp.distance_ring_weights(lat, lon, a, b).matrix for a, b in
+             [(0, 50), (50, 100), (100, 200)]]
+    total = (rings[0] + rings[1] + rings[2]).toarray()
+    np.testing.assert_array_equal(total, sp.distance_band_weights(lat, lon, 200.0).matrix.toarray())
+    np.testing.assert_array_equal(
+        rings[0].toarray(), sp.distance_band_weights(lat, lon, 50.0).matrix.toarray())
+
+
+def test_ring_bounds_open_below_closed_above() -> None:
+    # on the equator: unit 0 at lon 0; units 1-4 at 50 km -/+ 1 mm and 100 km -/+ 1 mm
+    # (great-circle arc = R * dlon in radians); unit 5 on top of unit 0
+    eps = 1e-6
+    d_km = np.array([0.0, 50 - eps, 50 + eps, 100 - eps, 100 + eps, 0.0])
+    lon = d_km / KM_PER_DEG
+    lat = np.zeros(6)
+    np.testing.assert_allclose(haversine_km(0.0, 0.0, lat, lon), d_km, atol=1e-9)
+    w1 = sp.distance_ring_weights(lat, lon, 0.0, 50.0).matrix.toarray()
+    w2 = sp.distance_ring_weights(lat, lon, 50.0, 100.0).matrix.toarray()
+    assert w1[0].tolist() == [0, 1, 0, 0, 0, 1]  # [0, 50]: the co-located unit counts
+    assert w2[0].tolist() == [0, 0, 1, 1, 0, 0]  # (50, 100]
+    # a ring starting above 0 never holds co-located units
+    assert sp.distance_ring_weights(lat, lon, 1e-9, 50.0).matrix.toarray()[0, 5] == 0
+
+
+def test_ring_bad_bounds() -> None:
+    from agglomeration.errors import InputError
+
+    lat, lon = [40.0, 41.0], [-80.0, -81.0]
+    for inner, outer in [(50.0, 50.0), (100.0, 50.0), (-1.0, 50.0), (0.0, np.inf),
+                         (np.nan, 10.0)]:
+        with pytest.raises(InputError, match="0 <= inner_km < outer_km"):
+            sp.distance_ring_weights(lat, lon, inner, outer)
+
+
+def test_ring_weights_on_real_counties_equal_dense_haversine(raw_dir) -> None:  # type: ignore[no-untyped-def]
+    """Rings on 400 real county internal points (2019 Gazetteer, read with the csv module)."""
+    import csv
+
+    with open(raw_dir / "census_gazetteer_counties_2019.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if int(r["GEOID"][:2]) <= 56]
+    # every 8th county: a few hundred spread over the country, dense in the east
+    rows = rows[::8]
+    lat = np.array([float(r["INTPTLAT"]) for r in rows])
+    lon = np.array([float(r["INTPTLONG"]) for r in rows])
+    d = dense_distances(lat, lon)
+    for inner, outer in [(0.0, 50.0), (50.0, 100.0), (100.0, 200.0)]:
+        ref = (d > inner) & (d <= outer)
+        assert (np.abs(d - inner) > 1e-6).all() and (np.abs(d - outer) > 1e-6).all()
+        w = sp.distance_ring_weights(lat, lon, inner, outer, ids=[r["GEOID"] for r in rows])
+        np.testing.assert_array_equal(w.matrix.toarray() > 0, ref)
+        assert ref.sum() > 100

@@ -12,6 +12,8 @@ Definitions (Anselin 1988, *Spatial Econometrics*; LeSage & Pace 2009; the SLX m
 Halleck Vega & Elhorst 2015): for units ``i != j`` at great-circle distance ``d_ij``,
 
 - distance band: ``w_ij = 1[d_ij <= band]``;
+- distance ring (annulus): ``w_ij = 1[inner < d_ij <= outer]`` (``0 <= d_ij <= outer`` for a
+  ring that starts at 0), so that consecutive rings partition the neighbours by distance;
 - inverse distance with cutoff: ``w_ij = d_ij^(-power) * 1[d_ij <= cutoff]``;
 - k nearest neighbours: ``w_ij = 1[j is among the k nearest units to i]`` (not symmetric);
 - row-standardised: ``w_ij / sum_j w_ij`` (rows without neighbours, "islands", stay zero);
@@ -30,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from agglomeration.errors import InputError
 from agglomeration.geo import (
     _km_from_chord,
     check_coordinates,
@@ -41,12 +44,13 @@ from agglomeration.measures._validate import MeasureResult, check_columns
 __all__ = [
     "SpatialWeights",
     "distance_band_weights",
+    "distance_ring_weights",
     "inverse_distance_weights",
     "knn_weights",
     "spatial_lag",
 ]
 
-WeightsKind = Literal["distance_band", "inverse_distance", "knn"]
+WeightsKind = Literal["distance_band", "distance_ring", "inverse_distance", "knn"]
 LagMissingRule = Literal["renormalize", "zero", "raise"]
 
 
@@ -61,11 +65,11 @@ class SpatialWeights:
     ids : pandas.Index or None
         Unit ids in row order (None: units are the positions ``0..n-1``).
     kind : str
-        ``"distance_band"``, ``"inverse_distance"`` or ``"knn"``.
+        ``"distance_band"``, ``"distance_ring"``, ``"inverse_distance"`` or ``"knn"``.
     row_standardized : bool
         Whether rows sum to one (islands excepted).
     parameters : dict
-        The construction parameters (band/cutoff in km, power, k).
+        The construction parameters (band/cutoff/ring bounds in km, power, k).
     """
 
     matrix: sparse.csr_array
@@ -193,6 +197,70 @@ def distance_band_weights(
     if row_standardize:
         m = _row_standardize(m)
     return SpatialWeights(m, idx, "distance_band", row_standardize, {"band_km": float(band_km)})
+
+
+def distance_ring_weights(
+    lat: ArrayLike,
+    lon: ArrayLike,
+    inner_km: float,
+    outer_km: float,
+    *,
+    ids: ArrayLike | None = None,
+    row_standardize: bool = False,
+) -> SpatialWeights:
+    """Binary ring (annulus) weights: ``w_ij = 1`` if ``inner_km < d_ij <= outer_km`` (i != j).
+
+    The ring is open at its inner bound and closed at its outer bound, so that consecutive
+    rings ``(0, 50], (50, 100], (100, 200]`` count every neighbour within 200 km exactly once.
+    A ring that starts at 0 is closed there too (``0 <= d_ij <= outer_km``): it equals
+    :func:`distance_band_weights` with band ``outer_km``, and distinct units at the same point
+    are neighbours. Used for the density of the neighbouring counties by distance ring (the
+    spillover rings of the county panel; cf. Rosenthal & Strange 2003 for rings of
+    employment around a location).
+
+    Pairs come from :func:`agglomeration.geo.neighbor_pairs` (the KD-tree search within
+    ``outer_km``) with their great-circle distances; the ring keeps those beyond ``inner_km``.
+    Both bounds are applied to the same distances, so adjacent rings never share a pair.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Coordinates in decimal degrees.
+    inner_km, outer_km : float
+        Ring bounds in km, ``0 <= inner_km < outer_km``.
+    ids : array_like, optional
+        Unit ids in the order of the coordinates (used by :func:`spatial_lag`).
+    row_standardize : bool
+        Divide each row by its sum (units without a neighbour in the ring stay zero).
+
+    Returns
+    -------
+    SpatialWeights
+        Symmetric (before row standardisation) sparse weights, ``kind="distance_ring"``,
+        ``parameters={"inner_km": ..., "outer_km": ...}``.
+
+    Raises
+    ------
+    InputError
+        If the bounds are not finite or not ``0 <= inner_km < outer_km``.
+    """
+    inner, outer = float(inner_km), float(outer_km)
+    if not (np.isfinite(inner) and np.isfinite(outer)) or not 0.0 <= inner < outer:
+        raise InputError(
+            f"ring bounds inner_km={inner_km!r}, outer_km={outer_km!r}: need finite bounds with "
+            "0 <= inner_km < outer_km (e.g. 50, 100 for the ring (50, 100] km)."
+        )
+    p = neighbor_pairs(lat, lon, outer)
+    idx = _check_ids(ids, p.n)
+    i, j = p.i, p.j
+    if inner > 0:
+        keep = p.distance_km > inner
+        i, j = i[keep], j[keep]
+    m = _symmetric_csr(p.n, i, j, np.ones(i.size))
+    if row_standardize:
+        m = _row_standardize(m)
+    return SpatialWeights(m, idx, "distance_ring", row_standardize,
+                          {"inner_km": inner, "outer_km": outer})
 
 
 def inverse_distance_weights(

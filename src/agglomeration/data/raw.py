@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from agglomeration.data import readers
+from agglomeration.data import readers, readers_county
 
 __all__ = ["READERS", "RawData", "as_raw"]
 
@@ -26,6 +26,9 @@ READERS: dict[str, Callable[[Path | str], pd.DataFrame]] = {
     "cluster_crosswalk": readers.read_cluster_crosswalk,
     "related_clusters": readers.read_related_clusters,
     "prodest_chilean": readers.read_prodest_chilean,
+    "acs_county": readers_county.read_acs_county,
+    "abs_county_naics2": readers_county.read_abs_county_naics2,
+    "county_population": readers_county.read_county_population,
 }
 """Logical name of a raw file -> its reader (see :data:`agglomeration.data.readers.FILES`)."""
 

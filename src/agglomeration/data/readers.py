@@ -51,6 +51,9 @@ FILES: dict[str, str] = {
     "cluster_crosswalk": "uscmp_naics_to_cluster_crosswalk.csv",
     "related_clusters": "uscmp_related_clusters_51x51.csv",
     "prodest_chilean": "prodest_chilean.csv",
+    "acs_county": "acs5_2017_county.csv",
+    "abs_county_naics2": "abs_2017_county_naics2.csv",
+    "county_population": "county_population_1790_2010.csv",
 }
 """Logical name -> file name of every raw file the project uses."""
 

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from agglomeration.data.raw import RawData, as_raw
 from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
-from agglomeration.panels.county import COUNTY_RECODES, build_county_panel
+from agglomeration.panels.county import (
+    COUNTY_RECODES,
+    DEFAULT_POPDENS_YEARS,
+    DEFAULT_RINGS_KM,
+    build_county_panel,
+)
+from agglomeration.panels.county_sector import COUNTY_SECTOR_COLUMNS, build_county_sector_panel
 from agglomeration.panels.metro_clusters import build_metro_clusters
 from agglomeration.panels.plants import build_plant_panel
 from agglomeration.panels.schemas import PanelSchemaError
@@ -25,12 +31,14 @@ from agglomeration.panels.state_industry import build_state_industry_panel, eg_g
 
 __all__ = [
     "COUNTY_RECODES",
+    "COUNTY_SECTOR_COLUMNS",
     "PANELS",
     "DropLog",
     "PanelBuild",
     "PanelOptions",
     "PanelSchemaError",
     "build_county_panel",
+    "build_county_sector_panel",
     "build_metro_clusters",
     "build_panels",
     "build_plant_panel",
@@ -39,7 +47,13 @@ __all__ = [
     "sum_strict",
 ]
 
-PANELS: tuple[str, ...] = ("county", "state_industry", "metro_clusters", "plants")
+PANELS: tuple[str, ...] = (
+    "county",
+    "county_sector",
+    "state_industry",
+    "metro_clusters",
+    "plants",
+)
 """Names of the panels :func:`build_panels` builds, in build order."""
 
 
@@ -51,6 +65,11 @@ class PanelOptions:
     ----------
     county_lag_band_km : float
         Distance band of the county spatial lags (SLX).
+    county_rings_km : tuple of (float, float)
+        Distance rings ``(inner, outer]`` in km of the neighbouring counties' density
+        (``log_ring_density_<inner>_<outer>`` in the county panel).
+    county_popdens_years : tuple of int
+        Census years of the historical population densities (``log_popdens_<year>``).
     related_base_year : int
         Year in which state x industry co-location relatedness is measured.
     related_threshold : float
@@ -62,6 +81,8 @@ class PanelOptions:
     """
 
     county_lag_band_km: float = 100.0
+    county_rings_km: tuple[tuple[float, float], ...] = DEFAULT_RINGS_KM
+    county_popdens_years: tuple[int, ...] = DEFAULT_POPDENS_YEARS
     related_base_year: int = 2001
     related_threshold: float = 0.3
     strong_quantile: float = 0.75
@@ -92,7 +113,13 @@ def build_panels(
     o = options or PanelOptions()
     r = as_raw(raw)
     return {
-        "county": build_county_panel(r, lag_band_km=o.county_lag_band_km),
+        "county": build_county_panel(
+            r,
+            lag_band_km=o.county_lag_band_km,
+            rings_km=o.county_rings_km,
+            popdens_years=o.county_popdens_years,
+        ),
+        "county_sector": build_county_sector_panel(r),
         "state_industry": build_state_industry_panel(
             r, related_base_year=o.related_base_year, related_threshold=o.related_threshold
         ),

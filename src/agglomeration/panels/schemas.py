@@ -13,6 +13,8 @@ from agglomeration.errors import PanelSchemaError
 
 __all__ = [
     "COUNTY_SCHEMA",
+    "COUNTY_SECTOR_SCHEMA",
+    "county_schema",
     "METRO_CLUSTER_SCHEMA",
     "PLANT_SCHEMA",
     "STATE_INDUSTRY_SCHEMA",
@@ -22,6 +24,7 @@ __all__ = [
 
 
 _nonneg = pa.Check.ge(0)
+_finite = pa.Check(lambda s: s.isna() | s.abs().lt(float("inf")), name="finite (never +-inf)")
 
 COUNTY_SCHEMA = pa.DataFrameSchema(
     {
@@ -39,10 +42,92 @@ COUNTY_SCHEMA = pa.DataFrameSchema(
         "cbsa": pa.Column(str, nullable=True),
         "cz": pa.Column(str, nullable=True),
         "patents": pa.Column(float, _nonneg, nullable=True),
+        "pct_baplus": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "abs_payroll_per_emp_2017": pa.Column(float, pa.Check.gt(0), nullable=True),
     },
+    checks=[
+        pa.Check(
+            lambda df: df["abs_payroll_per_emp_2017"].isna() | df["year"].eq(2017),
+            name="abs_payroll_per_emp_2017 only on 2017 rows",
+        )
+    ],
     unique=["fips", "year"],
     strict=False,
     coerce=False,
+)
+
+
+def county_schema(log_columns: list[str]) -> pa.DataFrameSchema:
+    """Return the county schema plus finite, nullable float columns (the option-named logs).
+
+    The historical and ring densities are named after the analysis's options
+    (``log_popdens_1900``, ``log_ring_density_50_100``); each must be present, float, and never
+    infinite (a log of zero must be missing).
+    """
+    return COUNTY_SCHEMA.add_columns(
+        {c: pa.Column(float, _finite, nullable=True) for c in log_columns}
+    )
+
+
+_VALUES = ["firms", "receipts", "employment", "payroll"]
+
+COUNTY_SECTOR_SCHEMA = pa.DataFrameSchema(
+    {
+        "fips": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "state_fips": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "state_abbr": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "county_name": pa.Column(str),
+        "sector_label": pa.Column(str),
+        "sector": pa.Column(
+            str,
+            [pa.Check.str_matches(r"^\d{2}(-\d{2})?$"), pa.Check.notin(["00", "99"])],
+        ),
+        **{c: pa.Column(float, pa.Check.gt(0), nullable=True) for c in _VALUES},
+        **{
+            c: pa.Column(float, _finite, nullable=True)
+            for c in [
+                "log_receipts_per_emp",
+                "log_payroll_per_emp",
+                "log_sector_employment",
+                "log_density",
+            ]
+        },
+        "diversity": pa.Column(float, [pa.Check.ge(0), pa.Check.lt(1)], nullable=True),
+        "n_sectors_disclosed": pa.Column("int64", _nonneg),
+        "abs_county_employment": pa.Column(float, pa.Check.gt(0), nullable=True),
+        "disclosed_emp_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "pct_baplus": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "land_area_km2": pa.Column(float, pa.Check.gt(0)),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+        "cell_withheld": pa.Column(bool),
+        "receipts_withheld": pa.Column(bool),
+        "employment_withheld": pa.Column(bool),
+        "never_withheld_county": pa.Column(bool),
+    },
+    checks=[
+        pa.Check(
+            lambda df: ~df["cell_withheld"] | df[_VALUES].isna().all(axis=1),
+            name="a withheld cell has every value missing",
+        ),
+        pa.Check(
+            lambda df: ~df["receipts_withheld"] | df["receipts"].isna(),
+            name="withheld receipts are missing",
+        ),
+        pa.Check(
+            lambda df: df.groupby("fips")["never_withheld_county"].transform("nunique").eq(1),
+            name="never_withheld_county is constant within a county",
+        ),
+        pa.Check(
+            lambda df: (
+                ~df["never_withheld_county"]
+                | ~(df["cell_withheld"] | df["receipts_withheld"] | df["employment_withheld"])
+            ),
+            name="a never-withheld county has no withheld cell",
+        ),
+    ],
+    unique=["fips", "sector"],
+    strict=True,
 )
 
 STATE_INDUSTRY_SCHEMA = pa.DataFrameSchema(
