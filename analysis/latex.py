@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
             f"Debian/Ubuntu: apt-get install -y {LATEX_PACKAGES} (macOS: MacTeX), then rerun "
             "`nox -s paper`."
         )
-    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex"]
+    # -g: the pipeline decides when the paper is stale; latexmk always rebuilds when asked
+    cmd = ["latexmk", "-g", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex"]
     proc = subprocess.run(cmd, cwd=PAPER, capture_output=True, text=True, check=False)
     log = BLD / "latex.log"
     write_text(log, proc.stdout + proc.stderr)

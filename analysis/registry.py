@@ -44,8 +44,8 @@ REGISTRIES = (
     Registry(
         "tfp.csv",
         "tfp_estimates.csv",
-        ("method", "term"),
-        ("estimate", "std_error"),
+        ("spec_id", "term"),
+        ("estimate", "std_error", "conf_low", "conf_high"),
         ("n_obs", "n_plants", "n_boot", "n_boot_failed"),
     ),
 )

@@ -20,7 +20,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from agglomeration.data import build_metro_clusters
 from agglomeration.data.readers import read_related_clusters
 from agglomeration.explorer import (
     ExplorerData,
@@ -29,7 +28,7 @@ from agglomeration.explorer import (
     related_clusters,
     render_explorer_html,
 )
-from test_explorer_frames import add_strong
+from agglomeration.panels import build_metro_clusters
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "bld" / "explorer" / "screenshots"
@@ -103,7 +102,7 @@ class Loaded:
 
 @pytest.fixture(scope="module")
 def site(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    panel = add_strong(build_metro_clusters(raw_dir).data, raw_dir)
+    panel = build_metro_clusters(raw_dir).data
     data = build_explorer_data(panel, read_related_clusters(raw_dir), REGISTRY)
     path = tmp_path_factory.mktemp("explorer") / "index.html"
     path.write_text(render_explorer_html(data), encoding="utf-8")

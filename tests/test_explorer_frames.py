@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from scipy.stats import percentileofscore
 
-from agglomeration.data import build_metro_clusters
 from agglomeration.data.readers import read_related_clusters
 from agglomeration.errors import ColumnMissingError, DataIntegrityError, InputError
 from agglomeration.explorer import (
@@ -30,7 +29,7 @@ from agglomeration.explorer import (
     strong_cells,
     top_metros_by_lq,
 )
-from agglomeration.measures import cluster_strength, mark_suppressed, prepare_cluster_crosswalk
+from agglomeration.panels import build_metro_clusters
 
 CBP = "cbp_cbsa_naics6_2019.csv"
 CROSSWALK = "uscmp_naics_to_cluster_crosswalk.csv"
@@ -38,29 +37,9 @@ RELATED = "uscmp_related_clusters_51x51.csv"
 COUNTY_CBSA = "county_cbsa_crosswalk.csv"
 
 
-def add_strong(panel: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
-    """The strong flag as the pipeline adds it (DPS 2014 top quartile, library measure)."""
-    cbp = pd.read_csv(raw_dir / CBP, dtype={"cbsa_code": str, "naics_code": str})
-    cbp = pd.DataFrame(
-        {
-            "cbsa": cbp["cbsa_code"].str.zfill(5),
-            "naics": cbp["naics_code"],
-            "employment": cbp["EMP"].astype(float),
-            "ESTAB": cbp["ESTAB"],
-        }
-    )
-    cbp = mark_suppressed(cbp, value="employment", establishments="ESTAB").table
-    cw = prepare_cluster_crosswalk(pd.read_csv(raw_dir / CROSSWALK, dtype={"naics": str}))
-    st = cluster_strength(cbp, cw.table, region="cbsa", industry="naics", value="employment")
-    return panel.merge(
-        st.table[["cbsa", "cluster", "strong"]], on=["cbsa", "cluster"], how="left",
-        validate="one_to_one",
-    )
-
-
 @pytest.fixture(scope="module")
 def panel(raw_dir: Path) -> pd.DataFrame:
-    return add_strong(build_metro_clusters(raw_dir).data, raw_dir)
+    return build_metro_clusters(raw_dir).data
 
 
 @pytest.fixture(scope="module")

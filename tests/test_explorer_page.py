@@ -115,13 +115,13 @@ def test_analysis_step_writes_identical_page_and_frames_twice(raw_dir, tmp_path,
           "employment": float(rng.integers(0, 500)), "cluster_lq": float(rng.uniform(0, 2)),
           "strong": bool(rng.uniform() > 0.7)} for c in range(3) for k in clusters])
     (tmp_path / "panels").mkdir()
-    (tmp_path / "results").mkdir()
+    (tmp_path / "estimates").mkdir()
     panel.to_parquet(tmp_path / "panels" / "metro_clusters.parquet")
     reg = pd.DataFrame({"spec_name": ["metro_patents_strong__apparel"], "term": ["strong"],
                         "estimate": [0.5], "ci_low": [0.1], "ci_high": [0.9]})
-    reg.to_csv(tmp_path / "results" / "estimates.csv", index=False)
+    reg.to_csv(tmp_path / "estimates" / "estimates.csv", index=False)
     monkeypatch.setattr(step, "PANELS", tmp_path / "panels")
-    monkeypatch.setattr(step, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(step, "ESTIMATES", tmp_path / "estimates")
     monkeypatch.setattr(step, "DATA_RAW", raw_dir)
     monkeypatch.setattr(step, "EXPLORER", tmp_path / "explorer")
     step.main()

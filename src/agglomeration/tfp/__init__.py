@@ -31,7 +31,7 @@ from agglomeration.tfp.bootstrap import bootstrap
 from agglomeration.tfp.lp import fit_lp
 from agglomeration.tfp.op import fit_oplp
 from agglomeration.tfp.result import METHOD_LABELS, TFPResult
-from agglomeration.tfp.spec import NEEDS_PROXY, TFPSpec
+from agglomeration.tfp.spec import NEEDS_PROXY, TFPSpec, load_tfp_specs
 from agglomeration.tfp.wrdg import fit_wrdg
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "NoRootWarning",
     "TFPResult",
     "TFPSpec",
+    "load_tfp_specs",
     "estimate",
 ]
 

@@ -30,12 +30,13 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from agglomeration.errors import SpecError
 
-__all__ = ["METHODS", "TFPSpec"]
+__all__ = ["METHODS", "TFPSpec", "load_tfp_specs"]
 
 Method = Literal["op", "lp", "acf", "wrdg", "ols", "fe"]
 METHODS: tuple[str, ...] = ("op", "lp", "acf", "wrdg", "ols", "fe")
@@ -261,3 +262,32 @@ class TFPSpec:
 
 
 _REQUIRED = ("method", "output", "free", "state", "unit", "time")
+
+
+def load_tfp_specs(path: str | Path) -> list[TFPSpec]:
+    """Read the production-function specs of a TOML file or folder (``kind = "production_function"``).
+
+    Spec files hold ``[[spec]]`` tables like :func:`agglomeration.estimation.load_specs`; the
+    tables with ``kind = "production_function"`` are :class:`TFPSpec` fields, the others are
+    regression specs and are skipped here.
+
+    Raises
+    ------
+    SpecError
+        If a file is not valid TOML or a spec is invalid (the message names the file).
+    """
+    from agglomeration.estimation.spec import parse_spec_file
+
+    p = Path(path)
+    files = sorted(p.glob("*.toml")) if p.is_dir() else [p]
+    out: list[TFPSpec] = []
+    for f in files:
+        for t in parse_spec_file(f):
+            if t.get("kind") != "production_function":
+                continue
+            t = {k: v for k, v in t.items() if k != "kind"}
+            try:
+                out.append(TFPSpec.from_dict(t))
+            except (TypeError, SpecError) as e:
+                raise SpecError(f"{f}: invalid spec {t.get('name', '')!r}: {e}") from None
+    return out
