@@ -30,8 +30,8 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Literal
 
 from agglomeration.errors import SpecError
