@@ -86,7 +86,7 @@ def _braced(tex: str, start: int) -> tuple[str, int]:
 def _clean_caption(text: str) -> str:
     text = re.sub(r"\\label\{[^}]*\}", "", text)
     text = re.sub(r"\\(?:textit|emph|textbf|texttt|large|small|footnotesize)\s*", "", text)
-    text = text.replace("$\\times$", "x").replace("\\%", "%").replace("~", " ")
+    text = re.sub(r"\\times\b", "x", text).replace("\\%", "%").replace("~", " ")
     text = re.sub(r"\$([^$]*)\$", r"\1", text)
     text = text.replace("--", "-").replace("{", "").replace("}", "").replace("\\", "")
     return re.sub(r"\s+", " ", text).strip()
@@ -433,7 +433,9 @@ def _field(src: DataSource, *names: str) -> str:
 
 def locked_versions(lock: Path = LOCK) -> dict[str, str]:
     """Package -> exact version pinned in the lock file (names normalised to lower case, '-')."""
-    out = {}
+    out: dict[str, str] = {}
+    if not lock.is_file():
+        return out
     for line in lock.read_text(encoding="utf-8").splitlines():
         m = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", line)
         if m:
@@ -443,12 +445,16 @@ def locked_versions(lock: Path = LOCK) -> dict[str, str]:
 
 def lock_python(lock: Path = LOCK) -> str:
     """Return the Python version the lock was compiled for (``--python-version``), if recorded."""
+    if not lock.is_file():
+        return ""
     m = re.search(r"--python-version[ =](\S+)", lock.read_text(encoding="utf-8"))
     return m.group(1) if m else ""
 
 
 def direct_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[tuple[str, str]]:
     """(package, group) for the project's dependencies and each optional group."""
+    if not pyproject.is_file():
+        return []
     with pyproject.open("rb") as fh:
         proj = tomllib.load(fh)["project"]
     out = [(_req_name(r), "runtime") for r in proj.get("dependencies", [])]
