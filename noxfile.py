@@ -18,6 +18,7 @@ declares it reads and produces, and reruns only the steps whose inputs or code c
   nox -s verify       recompute every estimate from raw data and compare with results/
   nox -s montecarlo   rerun the Conley coverage Monte Carlo (analysis/montecarlo_conley_coverage.csv)
   nox -s bench        benchmarks/ -> benchmarks/results/*.json
+  nox -s docs         the documentation site docs/_build/html (every example executed)
 """
 
 from __future__ import annotations
@@ -174,3 +175,14 @@ def bench(session: nox.Session) -> None:
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         out = ROOT / "benchmarks" / "results" / f"{script.stem.removeprefix('bench_')}.json"
         _py(session, str(script), "--out", str(out))
+
+
+@nox.session(venv_backend="none")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site: examples executed, warnings are errors, links checked."""
+    _pipeline(session, "data")  # a few examples read the raw files
+    html = ROOT / "docs" / "_build" / "html"
+    # -E: read every page again, so that every example runs at every build
+    _py(session, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-n", "docs", str(html))
+    _py(session, "docs/check_links.py", str(html))
+    session.log(f"documentation written to {html / 'index.html'}")

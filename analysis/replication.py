@@ -439,7 +439,6 @@ def write_docs_pages(outdir: Path) -> list[Path]:
     pages = {
         "replication.md": render(project),
         "stages.md": render_steps(project) + "\n\n" + render_runtime(project) + "\n",
-        "replication_map.md": render_map(project) + "\n",
     }
     out = []
     for name, text in pages.items():

@@ -24,9 +24,13 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import apipages  # noqa: E402  (docs/_ext/apipages.py)
 import replication  # noqa: E402  (analysis/replication.py)
 
 replication.write_docs_pages(DOCS / "generated")
+apipages.write_api_pages(DOCS / "generated" / "api")
 
 project = "agglomeration"
 author = "agglomeration developers"
@@ -39,6 +43,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "apipages",
 ]
 
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", ".gitignore"]
@@ -68,7 +73,7 @@ nb_merge_streams = True
 nb_execution_in_temp = False
 
 # -- autodoc and numpydoc -------------------------------------------------------------------
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"  # types are documented in the NumPy docstrings
 autosummary_generate = False

@@ -230,7 +230,7 @@ def make_regression_table(
     Returns
     -------
     str
-        The table. Stars: * p < 0.10, ** p < 0.05, *** p < 0.01.
+        The table. Stars: ``*`` p < 0.10, ``**`` p < 0.05, ``***`` p < 0.01.
     """
     if not columns:
         raise ValueError("columns is empty: pass at least one TableColumn.")

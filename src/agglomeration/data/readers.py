@@ -183,7 +183,7 @@ def read_cbp_state_naics3(raw_dir: Path | str) -> pd.DataFrame:
     """Read CBP state x 3-digit NAICS x year (employment, establishments, Q1 payroll).
 
     Zero employment with positive establishments is a disclosure suppression; it is kept as
-    read here and set to missing by :func:`agglomeration.data.build_state_industry_panel`.
+    read here and set to missing by :func:`agglomeration.panels.build_state_industry_panel`.
     """
     return _read_cbp_industry(raw_dir, "cbp_state_naics3", ["state_fips"])
 
