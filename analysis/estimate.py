@@ -14,19 +14,24 @@ Specs that differ only in their variance are estimated from one fit.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import replace
 
 import pandas as pd
 
 from agglomeration.estimation import (
     Conley,
+    EstimationResult,
     Hetero,
+    LinearTest,
     Spec,
     compare_variances,
     estimate_variances,
+    load_linear_tests,
     load_specs,
     standard_variances,
 )
+from agglomeration.errors import SpecError
 from agglomeration.panels import PANELS as PANEL_NAMES
 
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
@@ -56,17 +61,43 @@ def _groups(specs: list[Spec]) -> dict[str, list[Spec]]:
     return out
 
 
+def _test_rows(results: list[EstimationResult], tests: list[LinearTest]) -> list[pd.DataFrame]:
+    """Registry rows of the linear tests declared for these results' spec."""
+    rows = []
+    for test in tests:
+        for r in results:
+            if r.spec.name != test.spec:
+                continue
+            row = r.table.iloc[[0]].copy()
+            for k, v in r.linear_test(test.weights, test.value).items():
+                row[k] = v
+            row["term"] = test.label
+            rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     specs = load_specs(SPECS)
+    tests = load_linear_tests(SPECS)
+    unknown = {t.spec for t in tests} - {s.name for s in specs}
+    if unknown:
+        raise SpecError(f"[[test]] tables name spec(s) {sorted(unknown)} that no spec file has.")
     panels: dict[str, pd.DataFrame] = {}
     tables, dropped = [], []
     for group in _groups(specs).values():
         spec = group[0]
         if spec.data not in panels:
             panels[str(spec.data)] = pd.read_parquet(PANELS / f"{spec.data}.parquet")
-        results = estimate_variances(spec, panels[str(spec.data)], [s.variance for s in group])
-        tables += [r.table for r in results]
+        with warnings.catch_warnings():
+            # the county x sector cross-section has one row per sector at each county's point:
+            # Conley then correlates a county's sectors, as intended (no time dimension)
+            if spec.data == "county_sector":
+                warnings.filterwarnings("ignore", message=".*coordinates repeat.*")
+            results = estimate_variances(
+                spec, panels[str(spec.data)], [s.variance for s in group]
+            )
+        tables += [r.table for r in results] + _test_rows(results, tests)
         dropped.append(results[0].dropped.assign(spec_id=spec.id, spec_name=spec.name))
     base = next(s for s in specs if s.name == BASELINE)
     variances = standard_variances(

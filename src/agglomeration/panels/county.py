@@ -154,6 +154,9 @@ def build_county_panel(
     df["log_pay_per_emp"] = np.log(df["pay_per_emp"].where(df["pay_per_emp"] > 0))
     df["density"] = df["employment"] / df["land_area_km2"]
     df["log_density"] = np.log(df["density"].where(df["density"] > 0))
+    # density = employment / area: the two parts, to test that they enter as a ratio
+    df["log_employment"] = np.log(df["employment"].where(df["employment"] > 0))
+    df["log_land_area"] = np.log(df["land_area_km2"])
     df["patents"] = df["patents"].astype("float64")
 
     cols = [
@@ -170,6 +173,8 @@ def build_county_panel(
         "land_area_km2",
         "density",
         "log_density",
+        "log_employment",
+        "log_land_area",
         "lat",
         "lon",
         "cbsa",

@@ -261,6 +261,8 @@ def build_state_industry_panel(
     panel["log_state_density"] = np.log(panel["state_employment"] / panel["state_land_km2"])
     panel["log_gdp_per_worker"] = np.log(panel["gdp_per_worker"])
     panel["log_lq"] = np.log(panel["lq"].where(panel["lq"] > 0))
+    # one id per state x industry: the panel unit (e.g. of serial correlation)
+    panel["state_industry"] = panel["state_fips"] + "_" + panel["industry"]
     ever = panel.groupby(["state_fips", "industry"])["employment"].transform(
         lambda e: e.isna().any()
     )
