@@ -14,12 +14,16 @@ Specs that differ only in their variance are estimated from one fit.
 from __future__ import annotations
 
 import time
+import tomllib
 import warnings
 from dataclasses import replace
 
 import pandas as pd
 
+from agglomeration.effects import implied_gains
+from agglomeration.errors import SpecError
 from agglomeration.estimation import (
+    Cluster,
     Conley,
     EstimationResult,
     Hetero,
@@ -31,7 +35,6 @@ from agglomeration.estimation import (
     load_specs,
     standard_variances,
 )
-from agglomeration.errors import SpecError
 from agglomeration.panels import PANELS as PANEL_NAMES
 
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
@@ -46,6 +49,7 @@ STEP = Step(
     reads=(SPECS, *(PANELS / f"{name}.parquet" for name in PANEL_NAMES)),
     produces=(
         ESTIMATES / "estimates.csv",
+        ESTIMATES / "claims.csv",
         ESTIMATES / "baseline_variances.csv",
         ESTIMATES / "dropped.csv",
     ),
@@ -76,6 +80,32 @@ def _test_rows(results: list[EstimationResult], tests: list[LinearTest]) -> list
     return rows
 
 
+def _claims(
+    results: dict[str, list[EstimationResult]], panels: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Return the claims table: implied 90/10 gaps of each declared measure (state clusters)."""
+    with (SPECS / "claims.toml").open("rb") as fh:
+        claims = tomllib.load(fh).get("claim", [])
+    rows = []
+    for c in claims:
+        if c["spec"] not in results:
+            raise SpecError(f"claims.toml: claim {c['claim']!r} names unknown spec {c['spec']!r}.")
+        res = next(
+            r for r in results[c["spec"]]
+            if r.variance.describe() == Cluster(cluster=("state_fips",)).describe()
+        )
+        gap = implied_gains(
+            res,
+            panels[str(res.spec.data)],
+            {c["term"]: c["scale"]},
+            columns={c["term"]: c.get("column", c["term"])},
+        )
+        rows.append(gap.assign(claim=c["claim"], spec_id=res.spec.id, spec_name=c["spec"]))
+    out = pd.concat(rows, ignore_index=True)
+    first = ["claim", "spec_id", "spec_name", "term"]
+    return out[first + [k for k in out.columns if k not in first]]
+
+
 def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     specs = load_specs(SPECS)
@@ -85,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SpecError(f"[[test]] tables name spec(s) {sorted(unknown)} that no spec file has.")
     panels: dict[str, pd.DataFrame] = {}
     tables, dropped = [], []
+    by_name: dict[str, list[EstimationResult]] = {}
     for group in _groups(specs).values():
         spec = group[0]
         if spec.data not in panels:
@@ -97,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
             results = estimate_variances(
                 spec, panels[str(spec.data)], [s.variance for s in group]
             )
+        by_name.setdefault(spec.name, []).extend(results)
         tables += [r.table for r in results] + _test_rows(results, tests)
         dropped.append(results[0].dropped.assign(spec_id=spec.id, spec_name=spec.name))
     base = next(s for s in specs if s.name == BASELINE)
@@ -112,6 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     extra = cv.loc[~cv["spec_id"].isin(pd.concat(tables)["spec_id"])].drop(columns="dropped")
     out = pd.concat([*tables, extra], ignore_index=True)
     write_csv(ESTIMATES / "estimates.csv", out)
+    write_csv(ESTIMATES / "claims.csv", _claims(by_name, panels))
     write_csv(ESTIMATES / "baseline_variances.csv", cv)
     write_csv(ESTIMATES / "dropped.csv", pd.concat(dropped, ignore_index=True))
     n_fits = len(_groups(specs))

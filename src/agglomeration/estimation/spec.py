@@ -265,8 +265,11 @@ def parse_spec_file(path: Path) -> list[dict[str, Any]]:
         raise SpecError(f"{path}: cannot be read ({e.strerror}).") from None
     raw = doc.get("spec")
     if raw is None:
+        if set(doc) & {"test", "claim"}:
+            return []  # a file of tests or claims only
         raise SpecError(
-            f"{path}: no [spec] table; see agglomeration.estimation.spec for the format."
+            f"{path}: no [spec] table (nor [[test]] or [[claim]] tables); see "
+            "agglomeration.estimation.spec for the format."
         )
     tables = [raw] if isinstance(raw, Mapping) else list(raw)
     return [dict(t) for t in tables]

@@ -263,6 +263,12 @@ def build_state_industry_panel(
     panel["log_lq"] = np.log(panel["lq"].where(panel["lq"] > 0))
     # one id per state x industry: the panel unit (e.g. of serial correlation)
     panel["state_industry"] = panel["state_fips"] + "_" + panel["industry"]
+    # own employment in the first year, an instrument for own employment measured with
+    # transitory error (division bias in GDP per worker on employment)
+    first = panel.loc[panel["year"].eq(panel["year"].min())].set_index("state_industry")
+    panel["log_employment_base"] = panel["state_industry"].map(
+        np.log(first["employment"].where(first["employment"] > 0))
+    )
     ever = panel.groupby(["state_fips", "industry"])["employment"].transform(
         lambda e: e.isna().any()
     )
