@@ -115,8 +115,8 @@ def implied_gains(
         col = (columns or {}).get(term, term)
         if col not in data.columns:
             raise ColumnMissingError(f"measure column {col!r} is not in the data.")
-        x = data[col] if sample is None else data.loc[sample, col]
-        x = x.to_numpy(dtype=float)
+        rows_x = data[col] if sample is None else data[col].loc[pd.Index(sample)]
+        x = rows_x.to_numpy(dtype=float)
         x = x[np.isfinite(x)]
         x_lo, x_hi = np.quantile(x, [lo_q, hi_q])
         spread = float(x_hi - x_lo)
@@ -125,7 +125,7 @@ def implied_gains(
                 f"measure {term!r} has no spread between its {lo_q:.0%} and {hi_q:.0%} "
                 "percentiles in the sample."
             )
-        b = float(result.params[term])
+        b = float(result.params.to_numpy(dtype=float)[result.params.index.get_loc(term)])
         b_lo, b_hi = float(ci.loc[term, "lower"]), float(ci.loc[term, "upper"])
         row = {
             "term": term,
