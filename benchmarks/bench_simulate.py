@@ -65,8 +65,10 @@ def _child(case: dict) -> dict:
             chol = np.linalg.cholesky(c + 1e-10 * np.eye(n))
             g = chol @ rng.standard_normal((n, n_t))
         else:
+            from agglomeration.simulate.random_fields import _grid_field
+
             x, y = simulate.albers_us_km(lat, lon)
-            gf = simulate._grid_field(x, y, r, "exponential", None)
+            gf = _grid_field(x, y, r, "exponential", None)
             g = gf.draw(rng, n_t)
         rows = int(g.size)
         out_bytes = int(g.nbytes)
