@@ -339,7 +339,8 @@ def shift_share_exposure(
     used = ShareMatrix(mat, sm.regions, industries, sm.rows_without_region)
     g_used = g[keep]
     x = mat @ g_used.to_numpy()
-    no_share = [s for s in g_all.index[g_all.notna()] if s not in set(sm.industries[has_mass])]
+    with_mass = set(sm.industries[has_mass])
+    no_share = [s for s in g_all.index[g_all.notna()] if s not in with_mass]
     return ShiftShareExposure(
         exposure=pd.Series(x, index=sm.regions, name="exposure"),
         share_sum=used.share_sum,
