@@ -18,6 +18,7 @@ from agglomeration.inference.conley import (
     conley_vcov_from_fit,
     spatial_neighbors,
 )
+from agglomeration.inference.dyadic import DyadicOLSResult, dyadic_meat, dyadic_ols, dyadic_vcov
 from agglomeration.inference.shift_share import (
     ShareMatrix,
     ShiftShareExposure,
@@ -31,6 +32,7 @@ from agglomeration.inference.shift_share_result import Akm0Interval, ShiftShareR
 
 __all__ = [
     "Akm0Interval",
+    "DyadicOLSResult",
     "Kernel",
     "ShareMatrix",
     "ShiftShareExposure",
@@ -40,6 +42,9 @@ __all__ = [
     "conley_meat",
     "conley_vcov",
     "conley_vcov_from_fit",
+    "dyadic_meat",
+    "dyadic_ols",
+    "dyadic_vcov",
     "share_matrix",
     "shift_share_exposure",
     "shift_share_regression",
