@@ -190,6 +190,34 @@ def test_akm_six_regions_three_industries_dense_formula():
     assert res.test(0.1, "akm0") == pytest.approx(p0, rel=1e-9)
 
 
+def test_akm_iv_dense_formula():
+    # IV (AKM 2019, Section IV.C): se = sqrt(sum_s (Xhat_s R_s)^2) / |sum_r e_r dd_d_r dd_x_r|
+    # with R_s = sum_r e_r w_rs (dd_y_r - beta dd_d_r); AKM0 at beta0 uses dd_y - beta0 dd_d
+    w, g, x, z, y, d, e = design(n=40, s=6, seed=13)
+    zmat = np.column_stack([np.ones(40), z])
+    ew = np.diag(e)
+
+    def resid(v):
+        return v - zmat @ np.linalg.solve(zmat.T @ ew @ zmat, zmat.T @ ew @ v)
+
+    ddx, ddy, ddd = resid(x), resid(y), resid(d)
+    rx = ddd @ ew @ ddx
+    beta = (ddx @ ew @ ddy) / rx
+    xhat = np.linalg.solve(w.T @ ew @ w, w.T @ ew @ ddx)
+    se = np.sqrt(np.sum((xhat * (w.T @ (e * (ddy - beta * ddd)))) ** 2)) / abs(rx)
+    se0 = np.sqrt(np.sum((xhat * (w.T @ (e * (ddy - 0.2 * ddd)))) ** 2)) / abs(rx)
+    se_ehw = np.sqrt(np.sum((e * (ddy - beta * ddd) * ddx) ** 2)) / abs(rx)  # no factor in IV
+    res = shift_share_regression(y, w, g, z[:, None], e, endog=d)
+    assert res.kind == "iv"
+    assert res.estimate == pytest.approx(beta, abs=1e-12)
+    assert res.se_akm == pytest.approx(se, rel=1e-10)
+    assert res.se_akm0(0.2) == pytest.approx(se0, rel=1e-10)
+    assert res.se_hetero == pytest.approx(se_ehw, rel=1e-10)
+    # the reduced form and IV AKM0 tests of beta = 0 coincide (ShiftShareSE's check)
+    rf = shift_share_regression(y, w, g, z[:, None], e)
+    assert rf.test(0.0, "akm0") == pytest.approx(res.test(0.0, "akm0"), rel=1e-10)
+
+
 def test_akm_equals_industry_clustered_when_each_region_has_one_industry():
     # with complete specialisation and only a constant, AKM is CRV0 clustered by industry
     rng = np.random.default_rng(3)
