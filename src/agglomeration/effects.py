@@ -125,8 +125,10 @@ def implied_gains(
                 f"measure {term!r} has no spread between its {lo_q:.0%} and {hi_q:.0%} "
                 "percentiles in the sample."
             )
-        b = float(result.params.to_numpy(dtype=float)[result.params.index.get_loc(term)])
-        b_lo, b_hi = float(ci.loc[term, "lower"]), float(ci.loc[term, "upper"])
+        pos = result.params.index.get_loc(term)
+        b = float(result.params.to_numpy(dtype=float)[pos])
+        b_lo = float(ci["lower"].to_numpy(dtype=float)[pos])
+        b_hi = float(ci["upper"].to_numpy(dtype=float)[pos])
         row = {
             "term": term,
             "column": col,
