@@ -42,6 +42,13 @@ REGISTRIES = (
         ("n_obs", "n_clusters"),
     ),
     Registry(
+        "claims.csv",
+        "claims.csv",
+        ("spec_id", "term"),
+        ("estimate", "gap", "gap_low", "gap_high", "spread"),
+        (),
+    ),
+    Registry(
         "tfp.csv",
         "tfp_estimates.csv",
         ("spec_id", "term"),

@@ -15,7 +15,7 @@
 
 from agglomeration.estimation.api import compare_variances, estimate, estimate_variances
 from agglomeration.estimation.result import REGISTRY_COLUMNS, EstimationResult
-from agglomeration.estimation.spec import Spec, load_specs
+from agglomeration.estimation.spec import LinearTest, Spec, load_linear_tests, load_specs
 from agglomeration.estimation.variance import (
     IID,
     Cluster,
@@ -29,6 +29,7 @@ from agglomeration.estimation.variance import (
 
 __all__ = [
     "IID",
+    "LinearTest",
     "REGISTRY_COLUMNS",
     "Cluster",
     "Conley",
@@ -41,6 +42,7 @@ __all__ = [
     "compare_variances",
     "estimate",
     "estimate_variances",
+    "load_linear_tests",
     "load_specs",
     "standard_variances",
 ]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from agglomeration.errors import EstimationError, InputError
 from agglomeration.estimation import engine
+from agglomeration.estimation.iv import first_stage_statistics, hansen_j
 from agglomeration.estimation.result import EstimationResult
 from agglomeration.estimation.sample import Sample, prepare_sample
 from agglomeration.estimation.spec import Spec
@@ -35,12 +36,6 @@ def _fit(spec: Spec, sample: Sample) -> engine.FittedModel:
     return model
 
 
-def _iv_stats(spec: Spec, model: engine.FittedModel) -> dict[str, float]:
-    if spec.estimator != "iv" or len(spec.endogenous) != 1:
-        return {}
-    return model.first_stage()
-
-
 def estimate_variances(
     spec: Spec, data: pd.DataFrame, variances: Sequence[Variance]
 ) -> list[EstimationResult]:
@@ -53,7 +48,6 @@ def estimate_variances(
         raise InputError("variances is empty: pass at least one Variance.")
     sample = prepare_sample(spec, data, variances)
     model = _fit(spec, sample)
-    stats = _iv_stats(spec, model)
     cache: dict[Any, Any] = {}
     for v in variances:
         if isinstance(v, Conley):
@@ -63,6 +57,10 @@ def estimate_variances(
     out = []
     for v in variances:
         cov = v.compute(model, sample.data, cache)
+        stats: dict[str, float] = {}
+        if spec.estimator == "iv":
+            stats.update(first_stage_statistics(spec, sample.data, v, cache))
+            stats.update(hansen_j(model, sample.data, v, cache))
         out.append(
             EstimationResult.from_covariance(
                 spec.with_variance(v),

@@ -40,7 +40,7 @@ class FittedModel:
         Regressors the engine dropped as collinear.
     stats : dict
         Model statistics: ``r2``, ``r2_within`` (OLS/IV), ``pseudo_r2`` (Poisson),
-        ``outcome_mean``; for IV the first stage (see :meth:`first_stage`).
+        ``outcome_mean``.
     """
 
     estimator: str
@@ -106,6 +106,24 @@ class FittedModel:
             return None
         return np.asarray(self._fit._tXZ @ self._fit._tZZinv, dtype=np.float64)
 
+    def iv_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[str]]:
+        """For IV, ``(y, X, Z, x_names, z_names)`` after the fixed effects are projected out.
+
+        ``X`` holds the included exogenous and the endogenous regressors, ``Z`` the included
+        exogenous regressors and the excluded instruments (with weights, multiplied by the
+        square root of the weights), so that 2SLS is ``(X'P_Z X)^-1 X'P_Z y``.
+        """
+        if not self.is_iv:
+            raise EstimationError("iv_arrays is only defined for IV models.")
+        f = self._fit
+        return (
+            np.asarray(f._Y, dtype=np.float64).ravel(),
+            np.asarray(f._X, dtype=np.float64),
+            np.asarray(f._Z, dtype=np.float64),
+            [str(n) for n in f._coefnames],
+            [str(n) for n in f._coefnames_z],
+        )
+
     # -- the engine's own variances -------------------------------------------------------------
     def engine_vcov(
         self,
@@ -138,25 +156,6 @@ class FittedModel:
             raise EstimationError(f"unknown engine variance {kind!r}.")
         df = None if self.estimator == "poisson" else float(f._df_t)
         return np.asarray(f._vcov, dtype=np.float64).copy(), n_clusters, df
-
-    # -- IV first stage -------------------------------------------------------------------------
-    def first_stage(self) -> dict[str, float]:
-        """First-stage diagnostics of a one-endogenous-regressor IV model.
-
-        Returns the engine's first-stage F statistic of the excluded instruments
-        (``first_stage_f``) and the Montiel Olea & Pflueger (2013) effective F
-        (``effective_f``); empty for other models.
-        """
-        if not self.is_iv:
-            return {}
-        f = self._fit
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f.IV_Diag()
-        return {
-            "first_stage_f": float(getattr(f, "_f_stat_1st_stage", np.nan)),
-            "effective_f": float(getattr(f, "_eff_F", np.nan)),
-        }
 
 
 def _stats(f: Any, estimator: str) -> dict[str, float]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from agglomeration.errors import InputError
 from agglomeration.estimation.engine import FittedModel
 from agglomeration.estimation.spec import Spec
 from agglomeration.estimation.variance import Covariance, Variance
@@ -170,6 +173,51 @@ class EstimationResult(ResultMixin):
         t = self.tidy(0.95)
         first = list(REGISTRY_COLUMNS)
         return t[first + [c for c in t.columns if c not in first]]
+
+    def linear_test(
+        self, weights: Mapping[str, float], value: float = 0.0, *, level: float = 0.95
+    ) -> dict[str, float]:
+        """Test ``sum_j a_j beta_j = value`` with the result's variance (a Wald test).
+
+        Parameters
+        ----------
+        weights : mapping of str to float
+            Coefficient of each term in the linear combination, e.g.
+            ``{"log_employment": 1, "log_land_area": 1}`` for "the two enter with equal and
+            opposite signs".
+        value : float
+            The hypothesised value.
+        level : float
+            Confidence level of the interval for the combination.
+
+        Returns
+        -------
+        dict
+            ``estimate`` (of the combination), ``std_error`` (``sqrt(a' V a)``), ``statistic``
+            (``(estimate - value) / std_error``), ``p_value`` (t with :attr:`df_resid` df, or
+            normal), ``conf_low``, ``conf_high``.
+        """
+        unknown = [t for t in weights if t not in self.params.index]
+        if unknown:
+            raise InputError(
+                f"linear_test names term(s) {unknown} that the result does not have; terms: "
+                f"{list(self.params.index)}."
+            )
+        a = np.array([float(weights.get(t, 0.0)) for t in self.params.index])
+        est = float(a @ self.params.to_numpy())
+        se = float(np.sqrt(a @ self.vcov.to_numpy() @ a))
+        stat = (est - value) / se
+        df = self.df_resid
+        p = float(2 * (stats.norm.sf(abs(stat)) if df is None else stats.t.sf(abs(stat), df)))
+        q = self._quantile(level)
+        return {
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": p,
+            "conf_low": est - q * se,
+            "conf_high": est + q * se,
+        }
 
     def _summary_title(self) -> str:
         est = {"ols": "OLS", "poisson": "Poisson (PPML)", "iv": "IV (2SLS)"}[self.spec.estimator]

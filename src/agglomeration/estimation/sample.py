@@ -112,8 +112,8 @@ def _select(data: pd.DataFrame, spec: Spec, vcols: Sequence[str]) -> pd.DataFram
     if spec.sample:
         if "`" in spec.sample:
             return data
-        cols += [c for c in _IDENT.findall(spec.sample) if c in data.columns and c not in cols]
-    return data[cols]
+        cols += [c for c in _IDENT.findall(spec.sample) if c in data.columns]
+    return data[list(dict.fromkeys(cols))]
 
 
 def _check_conley(spec: Spec, v: Conley, d: pd.DataFrame) -> None:
@@ -128,9 +128,10 @@ def _check_conley(spec: Spec, v: Conley, d: pd.DataFrame) -> None:
     if v.time is None and d.duplicated(coords).any():
         warnings.warn(
             f"{_who(spec)}: the Conley variance has no time column but coordinates repeat "
-            f"across rows ({int(d.duplicated(coords).sum())} repeats): the panel is treated as "
-            "one cross-section, so every pair of years of neighbouring units is correlated. Set "
-            "time = 'year' (and lags for serial correlation) if the data are a panel.",
+            f"across rows ({int(d.duplicated(coords).sum())} repeats): all rows are treated as "
+            "one cross-section, so rows at the same point and at neighbouring points are "
+            "correlated with each other. That is right for several sectors of one county; for "
+            "a panel set time = 'year' (and lags for serial correlation within a unit).",
             UserWarning,
             stacklevel=4,
         )

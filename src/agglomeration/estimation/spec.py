@@ -51,7 +51,7 @@ import numpy as np
 from agglomeration.errors import SpecError
 from agglomeration.estimation.variance import Hetero, Variance
 
-__all__ = ["Estimator", "Spec", "load_specs", "parse_spec_file"]
+__all__ = ["Estimator", "LinearTest", "Spec", "load_linear_tests", "load_specs", "parse_spec_file"]
 
 Estimator = Literal["ols", "poisson", "iv"]
 _ESTIMATORS = ("ols", "poisson", "iv")
@@ -265,8 +265,11 @@ def parse_spec_file(path: Path) -> list[dict[str, Any]]:
         raise SpecError(f"{path}: cannot be read ({e.strerror}).") from None
     raw = doc.get("spec")
     if raw is None:
+        if set(doc) & {"test", "claim"}:
+            return []  # a file of tests or claims only
         raise SpecError(
-            f"{path}: no [spec] table; see agglomeration.estimation.spec for the format."
+            f"{path}: no [spec] table (nor [[test]] or [[claim]] tables); see "
+            "agglomeration.estimation.spec for the format."
         )
     tables = [raw] if isinstance(raw, Mapping) else list(raw)
     return [dict(t) for t in tables]
@@ -312,3 +315,59 @@ def load_specs(path: str | Path) -> list[Spec]:
             except (TypeError, SpecError) as e:
                 raise SpecError(f"{f}: invalid spec {t.get('name', '')!r}: {e}") from None
     return specs
+
+
+@dataclass(frozen=True)
+class LinearTest:
+    """A test of a linear combination of one spec's coefficients, declared beside the specs.
+
+    In a spec file::
+
+        [[test]]
+        spec = "ladder_size"                           # the spec's name
+        label = "log_employment + log_land_area"       # the registry row's term
+        weights = {log_employment = 1, log_land_area = 1}
+        value = 0
+
+    Attributes
+    ----------
+    spec : str
+        Name of the spec (every variance of it gets the test).
+    label : str
+        Term under which the test is registered.
+    weights : mapping of str to float
+        Coefficient of each term.
+    value : float
+        Hypothesised value of the combination.
+    """
+
+    spec: str
+    label: str
+    weights: Mapping[str, float]
+    value: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.weights:
+            raise SpecError(f"test {self.label!r}: weights is empty; name at least one term.")
+        object.__setattr__(
+            self, "weights", {str(k): float(v) for k, v in dict(self.weights).items()}
+        )
+
+
+def load_linear_tests(path: str | Path) -> list[LinearTest]:
+    """Read the ``[[test]]`` tables of a spec file or folder (see :class:`LinearTest`)."""
+    p = Path(path)
+    files = sorted(p.glob("*.toml")) if p.is_dir() else [p]
+    out: list[LinearTest] = []
+    for f in files:
+        try:
+            with f.open("rb") as fh:
+                doc = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as e:
+            raise SpecError(f"{f}: not valid TOML ({e}); fix the syntax at that line.") from None
+        for t in doc.get("test", []):
+            try:
+                out.append(LinearTest(**t))
+            except TypeError as e:
+                raise SpecError(f"{f}: invalid [[test]] {t.get('label', '')!r}: {e}") from None
+    return out

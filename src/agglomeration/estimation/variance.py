@@ -44,7 +44,12 @@ import numpy as np
 import pandas as pd
 
 from agglomeration.errors import SpecError
-from agglomeration.inference import SpatialNeighbors, conley_vcov_from_fit, spatial_neighbors
+from agglomeration.inference import (
+    SpatialNeighbors,
+    conley_meat,
+    conley_vcov_from_fit,
+    spatial_neighbors,
+)
 
 if TYPE_CHECKING:
     from agglomeration.estimation.engine import FittedModel
@@ -204,6 +209,20 @@ class Variance(metaclass=_VarianceMeta):
             "lags": np.nan,
         }
 
+    def meat(
+        self,
+        scores: np.ndarray,
+        data: pd.DataFrame,
+        cache: MutableMapping[Any, Any] | None = None,
+    ) -> np.ndarray | None:
+        """Return the meat ``sum s s'`` this variance puts on score contributions, if it has one.
+
+        Used for statistics beyond the coefficients' variance, such as the robust weight
+        matrix of an over-identification test. ``None`` (the default) means this variance does
+        not define one.
+        """
+        return None
+
     @abstractmethod
     def compute(
         self,
@@ -257,6 +276,15 @@ class Hetero(Variance):
         v, _, df = model.engine_vcov("hetero")
         return Covariance(v, None, df)
 
+    def meat(
+        self,
+        scores: np.ndarray,
+        data: pd.DataFrame,
+        cache: MutableMapping[Any, Any] | None = None,
+    ) -> np.ndarray | None:
+        """Return ``sum_i s_i s_i'``."""
+        return np.asarray(scores.T @ scores)
+
 
 @dataclass(frozen=True)
 class Cluster(Variance):
@@ -299,6 +327,20 @@ class Cluster(Variance):
         """Return the engine's CRV1 variance; ``n_clusters`` is the smaller count for two-way."""
         v, g, df = model.engine_vcov("cluster", cluster=self.cluster)
         return Covariance(v, g, df)
+
+    def meat(
+        self,
+        scores: np.ndarray,
+        data: pd.DataFrame,
+        cache: MutableMapping[Any, Any] | None = None,
+    ) -> np.ndarray | None:
+        """Return ``sum_g S_g S_g'`` with ``S_g`` the scores summed in cluster ``g`` (one-way)."""
+        if len(self.cluster) != 1:
+            return None
+        codes = pd.factorize(data[self.cluster[0]])[0]
+        sums = np.zeros((int(codes.max()) + 1, scores.shape[1]))
+        np.add.at(sums, codes, scores)
+        return np.asarray(sums.T @ sums)
 
 
 def newey_west_lags(n_periods: int) -> int:
@@ -449,6 +491,28 @@ class Conley(Variance):
             neighbors=nb,
         )
         return Covariance(v, None, None)
+
+    def meat(
+        self,
+        scores: np.ndarray,
+        data: pd.DataFrame,
+        cache: MutableMapping[Any, Any] | None = None,
+    ) -> np.ndarray | None:
+        """Return the Conley meat of the scores (:func:`agglomeration.inference.conley_meat`)."""
+        nb = _neighbors(data, self, cache) or spatial_neighbors(
+            data[self.lat].to_numpy(dtype=float),
+            data[self.lon].to_numpy(dtype=float),
+            float(self.cutoff_km or 0.0),
+        )
+        return conley_meat(
+            scores,
+            nb,
+            time=data[self.time].to_numpy() if self.time else None,
+            unit=data[self.unit].to_numpy() if self.unit else None,
+            kernel=self.kernel,
+            cutoff_km=self.cutoff_km,
+            serial_lags=self.lags or 0,
+        )
 
 
 def _neighbors(

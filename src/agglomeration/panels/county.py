@@ -8,12 +8,15 @@ import numpy as np
 import pandas as pd
 
 from agglomeration.data.raw import RawData, as_raw
-from agglomeration.data.readers_county import CENSUS_YEARS
-from agglomeration.errors import InputError
-from agglomeration.measures import employment_density
 from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
+from agglomeration.panels._recodes import COUNTY_RECODES
+from agglomeration.panels.county_characteristics import (
+    DEFAULT_POPDENS_YEARS,
+    add_county_characteristics,
+)
+from agglomeration.panels.county_rings import DEFAULT_RINGS_KM, add_ring_densities, ring_column
 from agglomeration.panels.schemas import county_schema, validate
-from agglomeration.spatial import distance_band_weights, distance_ring_weights, spatial_lag
+from agglomeration.spatial import distance_band_weights, spatial_lag
 
 __all__ = [
     "COUNTY_RECODES",
@@ -27,22 +30,7 @@ __all__ = [
     "ring_column",
 ]
 
-DEFAULT_RINGS_KM: tuple[tuple[float, float], ...] = ((0.0, 50.0), (50.0, 100.0), (100.0, 200.0))
-"""Distance rings (inner, outer] in km of the neighbours' density (the paper's)."""
 
-DEFAULT_POPDENS_YEARS: tuple[int, ...] = (1850, 1900)
-"""Census years of the historical population densities (instruments for current density)."""
-
-
-COUNTY_RECODES: dict[str, tuple[str, str]] = {
-    # old code: (2019 code, reason)
-    "12025": ("12086", "Dade County FL renamed Miami-Dade (12086)"),
-    "46113": ("46102", "Shannon County SD renamed Oglala Lakota (46102) in 2015"),
-    "02270": ("02158", "Wade Hampton AK renamed Kusilvak (02158) in 2015"),
-    "51515": ("51019", "Bedford city VA merged into Bedford County (51019) in 2013"),
-    "51560": ("51005", "Clifton Forge city VA merged into Alleghany County (51005) in 2001"),
-}
-"""County codes of 2001-2021 that map one to one (or by merger) onto a 2019 county."""
 
 
 def build_county_panel(
@@ -166,6 +154,9 @@ def build_county_panel(
     df["log_pay_per_emp"] = np.log(df["pay_per_emp"].where(df["pay_per_emp"] > 0))
     df["density"] = df["employment"] / df["land_area_km2"]
     df["log_density"] = np.log(df["density"].where(df["density"] > 0))
+    # density = employment / area: the two parts, to test that they enter as a ratio
+    df["log_employment"] = np.log(df["employment"].where(df["employment"] > 0))
+    df["log_land_area"] = np.log(df["land_area_km2"])
     df["patents"] = df["patents"].astype("float64")
 
     cols = [
@@ -182,6 +173,8 @@ def build_county_panel(
         "land_area_km2",
         "density",
         "log_density",
+        "log_employment",
+        "log_land_area",
         "lat",
         "lon",
         "cbsa",
@@ -303,202 +296,4 @@ def add_county_lags(county: pd.DataFrame, log: DropLog, *, band_km: float) -> pd
         "county-years without a neighbour within the band (island: lag set to 0)",
         res.info["islands"],
     )
-    return out
-
-
-def add_county_characteristics(
-    county: pd.DataFrame,
-    *,
-    acs: pd.DataFrame,
-    population: pd.DataFrame,
-    abs_sectors: pd.DataFrame,
-    log: DropLog,
-    popdens_years: tuple[int, ...] = DEFAULT_POPDENS_YEARS,
-) -> pd.DataFrame:
-    """Add the fixed county characteristics to the county x year panel.
-
-    - ``pct_baplus``: share (0-1) of adults 25 and over with a bachelor's degree or more, ACS
-      2013-2017 5-year estimates. A 2013-2017 characteristic repeated in every year of the
-      panel (a sorting control, not an annual series).
-    - ``log_popdens_<year>``: log of the population estimated inside the county's 2010
-      boundaries in that census (Schroeder 2016) per km² of the 2019 Gazetteer land area, the
-      long-lag instrument for current density (Ciccone & Hall 1996; Combes et al. 2008),
-      repeated in every year. The population file is on 2010 counties: renamed counties are
-      recoded (02270 -> 02158, 46113 -> 46102) and Bedford city (51515) is added to Bedford
-      County (51019), as in :data:`COUNTY_RECODES`; a county of the panel absent from the file,
-      or a file county that is not in the panel, is reported with its code. The 2019 Gazetteer
-      still lists Valdez-Cordova (02261, split into 02063 and 02066 in 2019), so it matches
-      the file; a later Gazetteer with the two successors would report both as absent. A
-      zero population (nobody enumerated inside today's borders) gives a missing log
-      density, never ``log 0``; the report counts these counties per census year. Positive
-      estimates are kept however small (the report counts those below one person).
-    - ``abs_payroll_per_emp_2017``: ABS 2017 annual payroll per employee (dollars) of all
-      sectors (``00``), on the 2017 rows only (missing in other years: it is a 2017
-      cross-section of annual pay, to compare with the first-quarter ``pay_per_emp`` of 2017);
-      missing where ABS withheld the county total or does not list the county.
-    """
-    bad_years = [y for y in popdens_years if y not in CENSUS_YEARS[:-1]]
-    if bad_years:
-        raise InputError(
-            f"popdens_years {bad_years} are not census years of the population file; use "
-            f"years among 1790, 1800, ..., 2000 (e.g. (1850, 1900))."
-        )
-    out = county.copy()
-    counties = pd.Index(out["fips"].unique())
-    n_years = out.groupby("fips")["year"].size()
-
-    def county_years(codes: pd.Index) -> int:
-        return int(n_years.reindex(codes).fillna(0).sum())
-
-    edu = acs.set_index("fips")["pct_edu_baplus"]
-    out["pct_baplus"] = out["fips"].map(edu).astype("float64")
-    no_acs = counties[~counties.isin(edu.dropna().index)]
-    log.add(
-        "acs", "missing", "county without an ACS 2013-2017 education share", county_years(no_acs)
-    )
-
-    cols = [f"epop{y}" for y in popdens_years]
-    pop = population[["fips", *cols]].copy()
-    for old, (new, why) in COUNTY_RECODES.items():
-        hit = pop["fips"].eq(old)
-        if hit.any():
-            log.add(
-                "population", "recoded", f"{why} (2010 county of the population file)", hit.sum()
-            )
-            pop.loc[hit, "fips"] = new
-    pop = pop.groupby("fips", as_index=False, sort=True)[cols].sum(min_count=1)
-    extra = sorted(set(pop["fips"]) - set(counties))
-    log.add(
-        "population",
-        "dropped",
-        f"population-file county not in the panel ({', '.join(extra) or 'none'})",
-        len(extra),
-    )
-    absent = counties[~counties.isin(pop["fips"])]
-    log.add(
-        "population",
-        "missing",
-        f"panel county absent from the population file ({', '.join(absent) or 'none'}): "
-        "historical densities missing",
-        county_years(absent),
-    )
-    area = out.drop_duplicates("fips").set_index("fips")["land_area_km2"]
-    pop = pop.loc[pop["fips"].isin(counties)].assign(land_area_km2=lambda d: d["fips"].map(area))
-    for y, c in zip(popdens_years, cols, strict=True):
-        zero = pop[c].eq(0)
-        log.add(
-            "population",
-            "missing",
-            f"zero population in {y} (counties; log density missing in all their years)",
-            zero.sum(),
-        )
-        tiny = pop[c].gt(0) & pop[c].lt(1)
-        log.add(
-            "population",
-            "kept",
-            f"population estimate in {y} below one person (counties)",
-            tiny.sum(),
-        )
-        dens = employment_density(pop, region="fips", value=c, area="land_area_km2").table
-        d = dens["density"].where(dens["density"] > 0)
-        out[f"log_popdens_{y}"] = out["fips"].map(
-            pd.Series(np.log(d).to_numpy(), index=dens["fips"])
-        )
-
-    tot = abs_sectors.loc[abs_sectors["sector"].eq("00")].set_index("fips")
-    per_emp = tot["payroll_k"] * 1000.0 / tot["employment"]
-    in_2017 = out["year"].eq(2017)
-    out["abs_payroll_per_emp_2017"] = out["fips"].map(per_emp).where(in_2017).astype("float64")
-    listed = out["fips"].isin(tot.index)
-    withheld = in_2017 & listed & out["abs_payroll_per_emp_2017"].isna()
-    log.add(
-        "abs",
-        "missing",
-        "ABS 2017 county total (sector 00) withheld: annual pay missing",
-        withheld.sum(),
-    )
-    unlisted = in_2017 & ~listed
-    codes = ", ".join(sorted(out.loc[unlisted, "fips"])) or "none"
-    log.add(
-        "abs", "missing", f"county not in ABS 2017 ({codes}): annual pay missing", unlisted.sum()
-    )
-    return out
-
-
-def ring_column(inner_km: float, outer_km: float) -> str:
-    """Name of the log ring density column, e.g. ``log_ring_density_50_100``."""
-    return f"log_ring_density_{inner_km:g}_{outer_km:g}"
-
-
-def add_ring_densities(
-    county: pd.DataFrame,
-    log: DropLog,
-    *,
-    rings_km: tuple[tuple[float, float], ...] = DEFAULT_RINGS_KM,
-) -> pd.DataFrame:
-    """Add the employment density of the neighbouring counties in each distance ring.
-
-    For county ``i``, ring ``(a, b]`` and year ``t``:
-
-    ``log_ring_density_a_b = log( sum_j w_ij E_jt o_jt / sum_j w_ij A_j o_jt )``
-
-    with ``w_ij = 1`` if the internal points of ``j != i`` lie ``a < d_ij <= b`` km apart
-    (:func:`agglomeration.spatial.distance_ring_weights`; the first ring includes 0), ``E``
-    March employment, ``A`` land area and ``o_jt = 1`` if ``j``'s employment is observed that
-    year. The county itself is excluded, so the ring density enters beside the county's own
-    density. The two sums are spatial lags (:func:`agglomeration.spatial.spatial_lag` with
-    ``missing="zero"``). A neighbour with missing (suppressed) employment or no CBP row that
-    year is left out of both sums; the county-years so affected are counted. A county with no
-    neighbour in the ring, or whose ring neighbours are all missing that year, gets a missing
-    value (counted); so does a ring with zero employment (never ``log 0``).
-    """
-    out = county.copy()
-    loc = out.drop_duplicates("fips")[["fips", "lat", "lon"]]
-    base = out[["fips", "year"]].copy()
-    base["employment"] = out["employment"]
-    base["area_observed"] = out["land_area_km2"].where(out["employment"].notna())
-    for inner, outer in rings_km:
-        w = distance_ring_weights(loc["lat"], loc["lon"], inner, outer, ids=loc["fips"])
-        res = spatial_lag(
-            base,
-            w,
-            unit="fips",
-            time="year",
-            columns=["employment", "area_observed"],
-            missing="zero",
-            suffix="_sum",
-        )
-        emp = res.table["employment_sum"].to_numpy()
-        area = res.table["area_observed_sum"].to_numpy()
-        card = pd.Series(w.cardinalities, index=w.ids).reindex(out["fips"]).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dens = np.where(area > 0, emp / area, np.nan)
-        name = ring_column(inner, outer)
-        out[name] = np.log(np.where(dens > 0, dens, np.nan))
-        ring = f"ring ({inner:g}, {outer:g}] km"
-        log.add(
-            "spatial",
-            "missing",
-            f"{ring}: no neighbouring county in the ring (county-years)",
-            (card == 0).sum(),
-        )
-        log.add(
-            "spatial",
-            "kept",
-            f"{ring}: density over the observed neighbours only (county-years with a neighbour "
-            "whose employment is missing or absent that year)",
-            res.info["employment"]["touched_lags"],
-        )
-        log.add(
-            "spatial",
-            "missing",
-            f"{ring}: every neighbour's employment missing that year (county-years)",
-            ((card > 0) & ~(area > 0)).sum(),
-        )
-        log.add(
-            "spatial",
-            "missing",
-            f"{ring}: zero employment in the ring (county-years)",
-            ((area > 0) & (emp == 0)).sum(),
-        )
     return out

@@ -9,6 +9,7 @@ import pandas as pd
 
 from agglomeration.data.concordance import bea_industry_map, concord_naics3
 from agglomeration.data.raw import RawData, as_raw
+from agglomeration.geo import to_unit_sphere
 from agglomeration.measures import (
     colocation_relatedness,
     ellison_glaeser_gamma,
@@ -256,6 +257,29 @@ def build_state_industry_panel(
         .sort_values(["state_fips", "industry", "year"], kind="stable")
         .reset_index(drop=True)
     )
+    panel = panel.merge(state_geography(gaz), on="state_fips", how="left", validate="many_to_one")
+    panel["log_state_density"] = np.log(panel["state_employment"] / panel["state_land_km2"])
+    panel["log_gdp_per_worker"] = np.log(panel["gdp_per_worker"])
+    panel["log_lq"] = np.log(panel["lq"].where(panel["lq"] > 0))
+    # one id per state x industry: the panel unit (e.g. of serial correlation)
+    panel["state_industry"] = panel["state_fips"] + "_" + panel["industry"]
+    # own employment in the first year, an instrument for own employment measured with
+    # transitory error (division bias in GDP per worker on employment)
+    first = panel.loc[panel["year"].eq(panel["year"].min())].set_index("state_industry")
+    panel["log_employment_base"] = panel["state_industry"].map(
+        np.log(first["employment"].where(first["employment"] > 0))
+    )
+    ever = panel.groupby(["state_fips", "industry"])["employment"].transform(
+        lambda e: e.isna().any()
+    )
+    panel["never_suppressed"] = ~ever.astype(bool)
+    log.add(
+        "cbp",
+        "kept",
+        "state x industry cells with employment suppressed in at least one year (all their "
+        "years flagged never_suppressed = False)",
+        (~panel["never_suppressed"]).sum(),
+    )
     panel = validate(panel, STATE_INDUSTRY_SCHEMA, "state x industry")
     bmap = bmap.assign(
         bea_lines=bmap["bea_lines"].map(lambda t: "+".join(map(str, t))),
@@ -266,6 +290,28 @@ def build_state_industry_panel(
         panel, log, base_year=related_base_year, threshold=related_threshold
     )
     return PanelBuild(panel, log.frame(), checks=bmap, tables={"eg_gamma": gamma})
+
+
+def state_geography(gaz: pd.DataFrame) -> pd.DataFrame:
+    """Land area and a centre of every state from the 2019 Gazetteer counties.
+
+    ``state_land_km2`` sums the counties' land; ``lat``, ``lon`` is the land-weighted mean of
+    the counties' internal points, taken on the unit sphere (so that Alaska, which spans the
+    180th meridian, gets a centre inside the state) and mapped back to degrees.
+    """
+    g = gaz.assign(state_fips=gaz["fips"].str[:2])
+    xyz = to_unit_sphere(g["lat"], g["lon"]) * g["land_area_km2"].to_numpy()[:, None]
+    sums = pd.DataFrame(xyz, columns=["x", "y", "z"]).groupby(g["state_fips"].to_numpy()).sum()
+    x, y, z = (sums[c].to_numpy() for c in ("x", "y", "z"))
+    norm = np.sqrt(x**2 + y**2 + z**2)
+    return pd.DataFrame(
+        {
+            "state_fips": sums.index.astype(str),
+            "state_land_km2": g.groupby("state_fips")["land_area_km2"].sum().to_numpy(),
+            "lat": np.degrees(np.arcsin(z / norm)),
+            "lon": np.degrees(np.arctan2(y, x)),
+        }
+    )
 
 
 def add_state_industry_measures(

@@ -101,6 +101,7 @@ from agglomeration.simulate.shift_share import (
     SimulatedShiftShare,
     shift_share_regions,
 )
+from agglomeration.simulate.shift_share_dgp import shift_share_akm_design
 
 __all__ = [
     "ClusterPatentTruth",
@@ -126,5 +127,6 @@ __all__ = [
     "plant_panel",
     "regional_panel",
     "related_industry_growth",
+    "shift_share_akm_design",
     "shift_share_regions",
 ]
