@@ -66,6 +66,7 @@ def broken_links(site: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    """Check the site in ``argv[0]`` (default docs/_build/html); return the exit status."""
     site = Path(argv[0] if argv else "docs/_build/html").resolve()
     if not (site / "index.html").is_file():
         print(f"no built site in {site}: run sphinx-build first", file=sys.stderr)

@@ -27,6 +27,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, str(DOCS / "_ext"))
 
 import apipages  # noqa: E402  (docs/_ext/apipages.py)
+
 import replication  # noqa: E402  (analysis/replication.py)
 
 replication.write_docs_pages(DOCS / "generated")

@@ -134,7 +134,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _import_object(path: str) -> Any:
-    """The object at a dotted path (module, then attributes), or None."""
+    """Return the object at a dotted path (module, then attributes), or None."""
     parts = path.split(".")
     for i in range(len(parts), 0, -1):
         try:

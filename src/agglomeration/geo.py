@@ -88,6 +88,17 @@ def haversine_km(
     -------
     numpy.ndarray
         Distances in km on a sphere of radius :data:`EARTH_RADIUS_KM`.
+
+    Examples
+    --------
+    A degree of latitude is ``2 pi R / 360`` km; New York to Los Angeles is about 3,936 km:
+
+    >>> import numpy as np
+    >>> from agglomeration.geo import EARTH_RADIUS_KM, haversine_km
+    >>> bool(np.isclose(haversine_km(0, 0, 1, 0), 2 * np.pi * EARTH_RADIUS_KM / 360))
+    True
+    >>> round(float(haversine_km(40.7128, -74.0060, 34.0522, -118.2437)))
+    3936
     """
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1

@@ -189,6 +189,18 @@ def distance_band_weights(
     SpatialWeights
         Symmetric (before row standardisation) sparse weights; identical points are
         neighbours (distance 0).
+
+    Examples
+    --------
+    Three points a degree of longitude apart on the equator (111 km): with a 150 km band each
+    point's neighbours are the adjacent ones:
+
+    >>> from agglomeration.spatial import distance_band_weights
+    >>> w = distance_band_weights([0, 0, 0], [0, 1, 2], 150, row_standardize=True)
+    >>> w.matrix.toarray().tolist()
+    [[0.0, 1.0, 0.0], [0.5, 0.0, 0.5], [0.0, 1.0, 0.0]]
+    >>> w.n_nonzero, w.n_islands
+    (4, 0)
     """
     pairs = neighbor_pairs(lat, lon, band_km, with_distances=False)
     i, j, n = pairs.i, pairs.j, pairs.n
@@ -428,6 +440,17 @@ def spatial_lag(
         columns) whose neighbourhood contained a missing value, i.e. that the rule touched;
         ``info``: per column the number of missing unit-period cells and of touched lags,
         and the number of panel rows that are islands.
+
+    Examples
+    --------
+    The middle point's lag is the mean of its two neighbours, ``(1 + 4) / 2 = 2.5``:
+
+    >>> import pandas as pd
+    >>> from agglomeration.spatial import distance_band_weights, spatial_lag
+    >>> w = distance_band_weights([0, 0, 0], [0, 1, 2], 150, row_standardize=True)
+    >>> panel = pd.DataFrame({"unit": [0, 1, 2], "x": [1.0, 2.0, 4.0]})
+    >>> spatial_lag(panel, w, unit="unit", columns="x").table["x_lag"].tolist()
+    [2.0, 2.5, 2.0]
     """
     cols = [columns] if isinstance(columns, str) else list(columns)
     check_columns(panel, unit=unit, time=time, **{f"columns[{k}]": c for k, c in enumerate(cols)})

@@ -43,6 +43,21 @@ def estimate_variances(
 
     The sample drops the rows missing any column any of the variances needs, so every result
     has the same N. Conley variances share one neighbour search at their largest cutoff.
+
+    Examples
+    --------
+    One fit, two variances: the same coefficient, two standard errors, one sample:
+
+    >>> from agglomeration import Spec, Variance, estimate_variances
+    >>> from agglomeration.simulate import regional_panel
+    >>> panel = regional_panel(n_regions=300, n_years=4, seed=1).panel
+    >>> spec = Spec(outcome="log_wage", regressors=("log_density",), fixed_effects=("year",))
+    >>> iid, conley = estimate_variances(
+    ...     spec, panel, [Variance("iid"), Variance("conley", cutoff_km=150, time="year")])
+    >>> bool(iid.params["log_density"] == conley.params["log_density"])
+    True
+    >>> iid.n_obs == conley.n_obs, iid.spec.id != conley.spec.id
+    (True, True)
     """
     if not variances:
         raise InputError("variances is empty: pass at least one Variance.")
@@ -106,14 +121,21 @@ def estimate(spec: Spec, data: pd.DataFrame) -> EstimationResult:
 
     Examples
     --------
+    On a simulated panel whose density elasticity is 0.04, the estimate is within three of its
+    standard errors of the truth, and the counts are those of the design (300 regions x 4 years):
+
     >>> from agglomeration import Spec, Variance, estimate
     >>> from agglomeration.simulate import regional_panel
-    >>> df = regional_panel(n_regions=200, n_years=3, seed=1).data
-    >>> spec = Spec(outcome="log_wage", regressors=("log_density",),
-    ...             fixed_effects=("year",), variance=Variance("cluster", cluster=["region"]))
-    >>> res = estimate(spec, df)
+    >>> sim = regional_panel(n_regions=300, n_years=4, seed=1, sigma_region_fe=0.0,
+    ...                      region_fe_density_loading=0.0)
+    >>> spec = Spec(outcome="log_wage", regressors=("log_density",), fixed_effects=("year",),
+    ...             variance=Variance("cluster", cluster=["region"]))
+    >>> res = estimate(spec, sim.panel)
     >>> res.n_obs, res.n_clusters
-    (600, 200)
+    (1200, 300)
+    >>> b, se = res.params["log_density"], res.std_errors["log_density"]
+    >>> bool(abs(b - sim.truth.beta_density) < 3 * se)
+    True
     """
     return estimate_variances(spec, data, [spec.variance])[0]
 
@@ -143,6 +165,20 @@ def compare_variances(
     pandas.DataFrame
         One row per variance: the registry columns of :attr:`EstimationResult.table` for the
         term, plus ``dropped`` (a "reason: n; ..." summary of the rows removed).
+
+    Examples
+    --------
+    >>> from agglomeration import Spec, compare_variances, standard_variances
+    >>> from agglomeration.simulate import regional_panel
+    >>> panel = regional_panel(n_regions=300, n_years=4, seed=1).panel
+    >>> spec = Spec(outcome="log_wage", regressors=("log_density",), fixed_effects=("year",))
+    >>> table = compare_variances(spec, panel, standard_variances(
+    ...     unit="region", group="region", time="year", cutoffs_km=(100,)))
+    >>> table["variance"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['iid', 'hetero (HC1)', 'cluster(region)', 'cluster(region)', 'cluster(region, year)',
+     'driscoll-kraay(lags=auto)', 'conley(100 km, uniform)']
+    >>> table["estimate"].nunique()  # one fit: one coefficient
+    1
     """
     key = term or spec.terms[0]
     if key not in spec.terms:

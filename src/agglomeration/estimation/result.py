@@ -82,6 +82,24 @@ class EstimationResult(ResultMixin):
         instruments, the over-identification statistic.
     model : FittedModel
         The fitted model (for further inference); not compared or printed.
+
+    Examples
+    --------
+    The shared interface: the interval is the estimate plus or minus the t quantile times the
+    standard error, and ``tidy()`` holds the registry's columns:
+
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from agglomeration import Spec, estimate
+    >>> from agglomeration.simulate import regional_panel
+    >>> res = estimate(Spec("log_wage", ("log_density",), ("year",)),
+    ...                regional_panel(n_regions=200, n_years=3, seed=2).panel)
+    >>> q = stats.t.ppf(0.975, res.df_resid)
+    >>> lo = res.params - q * res.std_errors
+    >>> bool(np.allclose(res.conf_int()["lower"], lo))
+    True
+    >>> res.tidy().columns[:7].tolist()
+    ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'conf_low', 'conf_high']
     """
 
     spec: Spec

@@ -116,6 +116,26 @@ class Spec:
         regressor must be numeric: a text column is an error, never silently a category.
     name : str
         Label (not part of :attr:`id`).
+
+    Examples
+    --------
+    The formula sent to the engine, and the id: a hash of everything that defines the estimate,
+    the name excepted, so that renaming a spec keeps its id and changing its variance does not:
+
+    >>> from agglomeration import Spec, Variance
+    >>> spec = Spec(outcome="log_wage", regressors=("log_density",),
+    ...             fixed_effects=("state^year",), name="baseline")
+    >>> spec.formula()
+    'log_wage ~ log_density | state^year'
+    >>> spec.id == Spec(outcome="log_wage", regressors=("log_density",),
+    ...                 fixed_effects=("state^year",), name="renamed").id
+    True
+    >>> spec.id == spec.with_variance(Variance("cluster", cluster=["state"])).id
+    False
+    >>> iv = Spec(outcome="log_wage", endogenous=("log_density",), instruments=("hist",),
+    ...           estimator="iv")
+    >>> iv.formula()
+    'log_wage ~ 1 | log_density ~ hist'
     """
 
     outcome: str
@@ -293,6 +313,31 @@ def load_specs(path: str | Path) -> list[Spec]:
     SpecError
         If a file is not valid TOML, has no ``spec`` table, or holds an invalid spec (the
         message names the file and the spec).
+
+    Examples
+    --------
+    A file with one spec and two variances stands for two specs; the one built in Python has the
+    same id as the one read from the file:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from agglomeration import Spec, Variance, load_specs
+    >>> toml = '''
+    ... [spec]
+    ... name = "baseline"
+    ... outcome = "log_wage"
+    ... regressors = ["log_density"]
+    ... fixed_effects = ["year"]
+    ... variances = [{type = "iid"}, {type = "cluster", cluster = ["region"]}]
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "baseline.toml").write_text(toml)
+    ...     specs = load_specs(d)
+    >>> [s.variance.label for s in specs]
+    ['iid', 'cluster(region)']
+    >>> specs[1].id == Spec("log_wage", ("log_density",), ("year",),
+    ...                     variance=Variance("cluster", cluster=["region"])).id
+    True
     """
     p = Path(path)
     files = sorted(p.glob("*.toml")) if p.is_dir() else [p]

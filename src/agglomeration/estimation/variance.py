@@ -135,7 +135,22 @@ def _check_lags(lags: Any) -> None:
 
 
 class Variance(metaclass=_VarianceMeta):
-    """Base of every variance estimator; ``Variance(type, **fields)`` builds the right one."""
+    """Base of every variance estimator; ``Variance(type, **fields)`` builds the right one.
+
+    Examples
+    --------
+    ``Variance(type, **fields)`` builds the class registered for the type, as a TOML
+    ``[spec.variance]`` table would:
+
+    >>> from agglomeration import Variance
+    >>> v = Variance("cluster", cluster=["state"])
+    >>> v, v.label
+    (Cluster(cluster=('state',)), 'cluster(state)')
+    >>> Variance("conley", cutoff_km=100, time="year").label
+    'conley(100 km, uniform)'
+    >>> sorted(Variance.types())
+    ['cluster', 'conley', 'driscoll_kraay', 'hetero', 'iid']
+    """
 
     type: ClassVar[str]
     small_sample: ClassVar[str]
@@ -569,6 +584,14 @@ def standard_variances(
     Returns
     -------
     list of Variance
+
+    Examples
+    --------
+    >>> from agglomeration import standard_variances
+    >>> [v.label for v in standard_variances(unit="fips", group="state_fips", time="year",
+    ...                                      cutoffs_km=(100,))]  # doctest: +NORMALIZE_WHITESPACE
+    ['iid', 'hetero (HC1)', 'cluster(fips)', 'cluster(state_fips)', 'cluster(fips, year)',
+     'driscoll-kraay(lags=auto)', 'conley(100 km, uniform)']
     """
     out: list[Variance] = [
         IID(),

@@ -519,6 +519,24 @@ def conley_vcov(
     ValueError
         If the cutoff is not positive, coordinates are missing (with the count), shapes do not
         match, or the kernel is unknown.
+
+    Examples
+    --------
+    Two special cases pin the formula down: a cutoff below the smallest distance gives the
+    heteroskedasticity-robust (HC0) sandwich, a cutoff covering every pair the sandwich of the sum
+    of all scores (one cluster):
+
+    >>> import numpy as np
+    >>> from agglomeration.inference import conley_vcov
+    >>> rng = np.random.default_rng(0)
+    >>> lat, lon = rng.uniform(30, 45, 50), rng.uniform(-110, -80, 50)
+    >>> x, e = rng.normal(size=(50, 1)), rng.normal(size=50)
+    >>> s, bread = x * e[:, None], np.linalg.inv(x.T @ x)
+    >>> bool(np.allclose(conley_vcov(s, bread, lat, lon, 0.001), bread @ s.T @ s @ bread))
+    True
+    >>> g = s.sum(axis=0)
+    >>> bool(np.allclose(conley_vcov(s, bread, lat, lon, 20000.0), bread @ np.outer(g, g) @ bread))
+    True
     """
     s = _as_scores(scores)
     b = np.atleast_2d(np.asarray(bread, dtype=np.float64))

@@ -296,6 +296,17 @@ def mark_suppressed(
     MeasureResult
         ``table`` is the copy with suppressed cells set to NaN; ``n_missing`` is the number
         of cells marked; ``dropped`` lists them as they were in the input.
+
+    Examples
+    --------
+    The zero with four establishments is a suppression; the zero with none is a true zero:
+
+    >>> import pandas as pd
+    >>> from agglomeration.measures import mark_suppressed
+    >>> cbp = pd.DataFrame({"emp": [0.0, 50.0, 0.0], "est": [4, 2, 0]})
+    >>> res = mark_suppressed(cbp, value="emp", establishments="est")
+    >>> res.n_missing, res.table["emp"].tolist()
+    (1, [nan, 50.0, 0.0])
     """
     check_columns(df, value=value, establishments=establishments)
     v = numeric_values(df, value)

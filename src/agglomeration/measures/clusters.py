@@ -208,6 +208,24 @@ def cluster_strength(
         cluster), ``unmapped_employment_share`` (their share of employment),
         ``clusters_without_employment`` (cluster-periods with ``E_c = 0``, LQ NaN) and
         ``incomplete_cells`` (region-cluster cells with a missing industry).
+
+    Examples
+    --------
+    Four regions (500 jobs), clusters C1 (40 jobs) and C2 (60). C1 in R1:
+    ``(10/100) / (40/500) = 1.25``; in R2 ``3.75``, the only region above C1's upper quartile:
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cw = pd.DataFrame({"naics": ["111111", "222222", "333333"], "cluster": ["C1", "C1", "C2"]})
+    >>> emp = pd.DataFrame({
+    ...     "reg": ["R1", "R1", "R1", "R2", "R2", "R3", "R3", "R4"],
+    ...     "naics": ["111111", "333333", "999999", "222222", "999999", "333333", "999999", "999999"],
+    ...     "emp": [10.0, 10, 80, 30, 70, 50, 150, 100]})
+    >>> strength = m.cluster_strength(emp, cw, region="reg", industry="naics", value="emp").table
+    >>> strength[strength["cluster"] == "C1"]["lq"].round(4).tolist()
+    [1.25, 3.75, 0.0, 0.0]
+    >>> strength.loc[strength["strong"], ["reg", "cluster"]].values.tolist()
+    [['R2', 'C1'], ['R3', 'C2']]
     """
     if not 0.0 < strong_quantile < 1.0:
         raise InputError(f"strong_quantile must lie in (0, 1), got {strong_quantile}.")
@@ -318,6 +336,24 @@ def related_cluster_strength(
         ``table``: ``strength``'s keys plus ``related_employment``, ``n_strong_related``,
         ``n_related``, in the row order of ``strength``. ``info["pairs_unknown_cluster"]``
         counts pairs naming a cluster absent from ``strength``.
+
+    Examples
+    --------
+    With C1 and C2 related to each other, R2's C2 has one strong related cluster (C1 is strong in
+    R2) and 30 jobs in it:
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cw = pd.DataFrame({"naics": ["111111", "222222", "333333"], "cluster": ["C1", "C1", "C2"]})
+    >>> emp = pd.DataFrame({
+    ...     "reg": ["R1", "R1", "R1", "R2", "R2", "R3", "R3", "R4"],
+    ...     "naics": ["111111", "333333", "999999", "222222", "999999", "333333", "999999", "999999"],
+    ...     "emp": [10.0, 10, 80, 30, 70, 50, 150, 100]})
+    >>> strength = m.cluster_strength(emp, cw, region="reg", industry="naics", value="emp").table
+    >>> pairs = pd.DataFrame({"cluster": ["C1", "C2"], "related_cluster": ["C2", "C1"]})
+    >>> rel = m.related_cluster_strength(strength, pairs, region="reg").table.set_index(["reg", "cluster"])
+    >>> rel.loc[("R2", "C2"), ["related_employment", "n_strong_related"]].tolist()
+    [30.0, 1.0]
     """
     check_columns(strength, region=region, time=time, cluster="cluster",
                   cluster_employment="cluster_employment", strong="strong")

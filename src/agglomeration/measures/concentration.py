@@ -168,6 +168,14 @@ def employment_density(
     -------
     MeasureResult
         ``table`` aligned with the input rows: keys, ``value``, ``area``, ``density``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from agglomeration.measures import employment_density
+    >>> d = pd.DataFrame({"county": ["a", "b"], "emp": [500.0, 90.0], "km2": [10.0, 30.0]})
+    >>> employment_density(d, region="county", value="emp", area="km2").table["density"].tolist()
+    [50.0, 3.0]
     """
     check_columns(df, region=region, value=value, area=area, time=time)
     check_missing_rule(missing)
@@ -235,6 +243,20 @@ def location_quotient(
     ValueError
         Unknown columns, negative employment, duplicated cells, a region or industry with
         zero total employment, industries missing from the benchmark.
+
+    Examples
+    --------
+    Steel is 30 of region A's 100 jobs and 50 of all 200: ``(30/100) / (50/200) = 1.2``.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> lq = m.location_quotient(cells, **kw).table
+    >>> lq["lq"].round(4).tolist()  # A steel, A software, B steel, B software
+    [1.2, 0.9333, 0.8, 1.0667]
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
@@ -269,6 +291,19 @@ def region_herfindahl(
     MeasureResult
         ``table``: one row per region [and period] with ``herfindahl``, ``n_industries``
         (cells with positive employment) and ``employment`` (``E_r``), sorted by keys.
+
+    Examples
+    --------
+    Region A: ``0.3² + 0.7² = 0.58``; region B: ``0.2² + 0.8² = 0.68``.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> m.region_herfindahl(cells, **kw).table.set_index("region")["herfindahl"].round(4).to_dict()
+    {'A': 0.58, 'B': 0.68}
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
@@ -339,6 +374,18 @@ def plant_herfindahl(
     MeasureResult
         ``table``: ``industry`` [, ``time``], ``herfindahl``, ``n_plants`` (observed
         plants), ``employment``; industries with no employment get NaN.
+
+    Examples
+    --------
+    Plants of 50, 30 and 20 workers: ``0.5² + 0.3² + 0.2² = 0.38``; two equal plants: 0.5.
+
+    >>> import pandas as pd
+    >>> from agglomeration.measures import plant_herfindahl
+    >>> plants = pd.DataFrame({"industry": ["x", "x", "x", "y", "y"], "emp": [50, 30, 20, 10, 10]})
+    >>> plant_herfindahl(plants, industry="industry", value="emp").table[["industry", "herfindahl"]]
+      industry  herfindahl
+    0        x        0.38
+    1        y        0.50
     """
     check_columns(plants, industry=industry, value=value, time=time)
     check_missing_rule(missing)
@@ -418,6 +465,20 @@ def plant_herfindahl_from_counts(
     MeasureResult
         ``table``: ``industry`` [, ``time``], ``herfindahl``, ``n_establishments``,
         ``herfindahl_equal_size`` (``1/N_i``, for comparison).
+
+    Examples
+    --------
+    Three equal plants share 60 workers in region A, one plant has 40 in B:
+    ``3 (20/100)² + (40/100)² = 0.28``, above the ``1/N = 0.25`` of four equal plants:
+
+    >>> import pandas as pd
+    >>> from agglomeration.measures import plant_herfindahl_from_counts
+    >>> cells = pd.DataFrame({"region": ["A", "B"], "industry": ["x", "x"],
+    ...                       "emp": [60.0, 40.0], "est": [3, 1]})
+    >>> h = plant_herfindahl_from_counts(cells, industry="industry", establishments="est",
+    ...                                  value="emp", region="region").table
+    >>> h[["herfindahl", "herfindahl_equal_size"]].round(4).values.tolist()
+    [[0.28, 0.25]]
     """
     check_columns(df, industry=industry, establishments=establishments, value=value,
                   region=region, time=time)
@@ -498,6 +559,19 @@ def krugman_specialisation(
     -------
     MeasureResult
         ``table``: one row per region [and period]: ``krugman``, ``employment``.
+
+    Examples
+    --------
+    Region A: ``|0.3 - 0.25| + |0.7 - 0.75| = 0.1``.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> m.krugman_specialisation(cells, **kw).table.set_index("region")["krugman"].round(4).to_dict()
+    {'A': 0.1, 'B': 0.1}
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
@@ -555,6 +629,19 @@ def hoover_localisation(
     -------
     MeasureResult
         ``table``: one row per industry [and period]: ``hoover``, ``employment``.
+
+    Examples
+    --------
+    Steel: ``0.5 (|0.6 - 0.5| + |0.4 - 0.5|) = 0.1``.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> m.hoover_localisation(cells, **kw).table.set_index("industry")["hoover"].round(4).to_dict()
+    {'software': 0.0333, 'steel': 0.1}
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
@@ -595,6 +682,19 @@ def locational_gini(
     -------
     MeasureResult
         ``table``: one row per industry [and period]: ``gini``, ``employment``.
+
+    Examples
+    --------
+    Steel, regions sorted by LQ (B 0.8, A 1.2): ``1 - [0.5 (0.4 + 0) + 0.5 (1 + 0.4)] = 0.1``.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> m.locational_gini(cells, **kw).table.set_index("industry")["gini"].round(4).to_dict()
+    {'software': 0.0333, 'steel': 0.1}
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)

@@ -112,6 +112,22 @@ def ellison_glaeser_gamma(
     ValueError
         Unknown columns, negative employment, an industry with zero total employment,
         industries without a Herfindahl, Herfindahls outside ``[0, 1]``.
+
+    Examples
+    --------
+    Steel: ``G = (0.6 - 0.5)² + (0.4 - 0.5)² = 0.02``, ``sum x² = 0.5``; with ``H = 0``,
+    ``gamma = 0.02 / 0.5 = 0.04``:
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> h = pd.DataFrame({"industry": ["steel", "software"], "herfindahl": [0.0, 0.0]})
+    >>> g = m.ellison_glaeser_gamma(cells, **kw, plant_herfindahl=h).table.set_index("industry")
+    >>> g.loc["steel", ["G", "sum_x2", "gamma"]].round(4).tolist()
+    [0.02, 0.5, 0.04]
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
@@ -217,6 +233,21 @@ def coagglomeration(
     MeasureResult
         ``table`` with columns ``{industry}_i``, ``{industry}_j`` [, ``time``],
         ``coagglomeration``.
+
+    Examples
+    --------
+    ``[(0.6 - 0.5)(0.4667 - 0.5) + (0.4 - 0.5)(0.5333 - 0.5)] / 0.5 = -0.0133``: steel and
+    software lean towards different regions.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> co = m.coagglomeration(cells, **kw, pairs="upper").table
+    >>> co.round(4).values.tolist()
+    [['software', 'steel', -0.0133]]
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)

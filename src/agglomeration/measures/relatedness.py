@@ -75,6 +75,20 @@ def colocation_relatedness(
     -------
     MeasureResult
         ``table``: ``{industry}_i``, ``{industry}_j`` [, ``time``], ``relatedness``.
+
+    Examples
+    --------
+    With two regions, steel's location quotients (1.2, 0.8) and software's (0.93, 1.07) move in
+    opposite directions: a correlation of -1.
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> m.colocation_relatedness(cells, **kw, pairs="upper").table.values.tolist()
+    [['software', 'steel', -1.0]]
     """
     if method == "coagglomeration":
         res = coagglomeration(df, region=region, industry=industry, value=value, time=time,
@@ -167,6 +181,22 @@ def related_employment(
         ``n_related`` (number of industries related to ``i``, or the sum of its weights).
         ``info["industries_without_relatedness"]`` counts industries of ``df`` with no row in
         the relatedness table (their pool is 0).
+
+    Examples
+    --------
+    If software is related to steel, the pool of steel in region A is A's 70 software jobs:
+
+    >>> import pandas as pd
+    >>> import agglomeration.measures as m
+    >>> cells = pd.DataFrame({"region": ["A", "A", "B", "B"],
+    ...                       "industry": ["steel", "software", "steel", "software"],
+    ...                       "jobs": [30, 70, 20, 80]})
+    >>> kw = dict(region="region", industry="industry", value="jobs")
+    >>> rel = pd.DataFrame({"industry_i": ["steel"], "industry_j": ["software"],
+    ...                     "relatedness": [1.0]})
+    >>> pool = m.related_employment(cells, rel, **kw).table
+    >>> pool[["region", "industry", "related_employment"]].values.tolist()
+    [['A', 'steel', 70.0], ['A', 'software', 0.0], ['B', 'steel', 80.0], ['B', 'software', 0.0]]
     """
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)

@@ -194,6 +194,13 @@ def plant_panel(
         Naming the parameter, for non-positive sizes, ``beta_l`` outside (0, 1), ``|rho| >= 1``,
         ``investment_omega <= 0`` or ``m_omega``/``m_omega_sq`` that make ``m`` not strictly
         increasing in ``omega``.
+
+    Examples
+    --------
+    >>> from agglomeration.simulate import plant_panel
+    >>> sim = plant_panel(300, 8, seed=3)
+    >>> sim.panel.shape, (sim.truth.beta_l, sim.truth.beta_k)
+    ((2400, 9), (0.6, 0.3))
     """
     n = _pos_int("n_plants", n_plants)
     n_t = _pos_int("n_years", n_years)

@@ -269,6 +269,15 @@ def regional_panel(
     InputError
         Naming the parameter, for non-positive sizes, a negative range, ``|rho_serial| >= 1``,
         a negative ``sigma_eps`` and other out-of-domain values.
+
+    Examples
+    --------
+    >>> from agglomeration.simulate import regional_panel
+    >>> sim = regional_panel(n_regions=100, n_years=5, seed=0)
+    >>> sim.panel.shape, sim.truth.beta_density
+    ((500, 12), 0.04)
+    >>> sim.panel.equals(regional_panel(n_regions=100, n_years=5, seed=0).panel)  # deterministic
+    True
     """
     n = _pos_int("n_regions", n_regions)
     n_ind = _pos_int("n_industries", n_industries)

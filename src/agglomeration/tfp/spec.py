@@ -141,6 +141,17 @@ class TFPSpec:
         Name of the data set the spec runs on (part of :attr:`id`).
     name : str
         Label (not part of :attr:`id`).
+
+    Examples
+    --------
+    >>> from agglomeration.tfp import TFPSpec
+    >>> spec = TFPSpec(method="acf", output="Y", free=("fX1", "fX2"), state=("sX",), proxy="pX",
+    ...                unit="idvar", time="timevar", poly_degree=2, name="acf_chile")
+    >>> spec.free, spec.numerical
+    (('fX1', 'fX2'), True)
+    >>> from dataclasses import replace
+    >>> replace(spec, name="renamed").id == spec.id, replace(spec, poly_degree=3).id == spec.id
+    (True, False)
     """
 
     method: Method
