@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from agglomeration.data.raw import RawData, as_raw
+from agglomeration.measures import related_cluster_pairs
 from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
+from agglomeration.panels.cluster_pairs import build_cluster_pairs
 from agglomeration.panels.county import (
     COUNTY_RECODES,
     DEFAULT_POPDENS_YEARS,
@@ -25,6 +27,7 @@ from agglomeration.panels.county import (
 )
 from agglomeration.panels.county_sector import COUNTY_SECTOR_COLUMNS, build_county_sector_panel
 from agglomeration.panels.metro_clusters import build_metro_clusters
+from agglomeration.panels.metros import build_metros
 from agglomeration.panels.plants import build_plant_panel
 from agglomeration.panels.schemas import PanelSchemaError
 from agglomeration.panels.state_industry import build_state_industry_panel, eg_gamma_table
@@ -38,8 +41,10 @@ __all__ = [
     "PanelOptions",
     "PanelSchemaError",
     "build_county_panel",
+    "build_cluster_pairs",
     "build_county_sector_panel",
     "build_metro_clusters",
+    "build_metros",
     "build_panels",
     "build_plant_panel",
     "build_state_industry_panel",
@@ -52,6 +57,8 @@ PANELS: tuple[str, ...] = (
     "county_sector",
     "state_industry",
     "metro_clusters",
+    "metros",
+    "cluster_pairs",
     "plants",
 )
 """Names of the panels :func:`build_panels` builds, in build order."""
@@ -112,19 +119,28 @@ def build_panels(
     """
     o = options or PanelOptions()
     r = as_raw(raw)
-    return {
-        "county": build_county_panel(
-            r,
-            lag_band_km=o.county_lag_band_km,
-            rings_km=o.county_rings_km,
-            popdens_years=o.county_popdens_years,
-        ),
+    county = build_county_panel(
+        r,
+        lag_band_km=o.county_lag_band_km,
+        rings_km=o.county_rings_km,
+        popdens_years=o.county_popdens_years,
+    )
+    metro = build_metro_clusters(
+        r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
+    )
+    related = r.get("related_clusters")
+    pairs = related_cluster_pairs(
+        related, column=o.related_cluster_flag, cluster="cluster_a", related_cluster="cluster_b"
+    )
+    builds = {
+        "county": county,
         "county_sector": build_county_sector_panel(r),
         "state_industry": build_state_industry_panel(
             r, related_base_year=o.related_base_year, related_threshold=o.related_threshold
         ),
-        "metro_clusters": build_metro_clusters(
-            r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
-        ),
+        "metro_clusters": metro,
+        "metros": build_metros(metro.data, county.data, pairs),
+        "cluster_pairs": build_cluster_pairs(metro.data, related),
         "plants": build_plant_panel(r),
     }
+    return {name: builds[name] for name in PANELS}

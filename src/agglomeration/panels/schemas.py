@@ -16,6 +16,7 @@ __all__ = [
     "COUNTY_SECTOR_SCHEMA",
     "county_schema",
     "METRO_CLUSTER_SCHEMA",
+    "METRO_SCHEMA",
     "PLANT_SCHEMA",
     "STATE_INDUSTRY_SCHEMA",
     "PanelSchemaError",
@@ -163,6 +164,20 @@ METRO_CLUSTER_SCHEMA = pa.DataFrameSchema(
         )
     ],
     unique=["cbsa", "cluster"],
+    strict=False,
+)
+
+METRO_SCHEMA = pa.DataFrameSchema(
+    {
+        "cbsa": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "metro_employment": pa.Column(float, pa.Check.gt(0)),
+        "n_strong": pa.Column("int64", pa.Check.in_range(0, 51)),
+        "strong_share": pa.Column(float, pa.Check.in_range(0, 1)),
+        "patents": pa.Column(float, _nonneg, nullable=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+    },
+    unique=["cbsa"],
     strict=False,
 )
 
