@@ -399,3 +399,54 @@ columns = [{cols}]
     assert "Overfull" not in log
     ((natural, line),) = _widths(log)
     assert natural > line  # the tabular is wider than the text, so it was scaled down
+
+
+def test_end_to_end_from_estimates_matches_pyfixest():
+    """Registry rows from agglomeration.estimation -> table; numbers checked against pyfixest."""
+    import pyfixest as pf
+
+    from agglomeration import Spec, Variance
+    from agglomeration.estimation import estimate, estimate_variances
+    from agglomeration.simulate import regional_panel
+
+    df = regional_panel(n_regions=120, n_years=4, seed=7).panel
+    df["iv_z"] = df["log_density"] + np.random.default_rng(3).normal(size=len(df))
+    ols = Spec(outcome="log_wage", regressors=("log_density",), fixed_effects=("year",),
+               name="sim_ols")  # fmt: skip
+    results = estimate_variances(
+        ols, df, [Variance("cluster", cluster=["region"]), Variance("iid")]
+    )
+    iv = Spec(outcome="log_wage", fixed_effects=("year",), estimator="iv",
+              endogenous=("log_density",), instruments=("iv_z",),
+              variance=Variance("cluster", cluster=["region"]), name="sim_iv")  # fmt: skip
+    results.append(estimate(iv, df))
+    registry = pd.concat([r.table for r in results], ignore_index=True)
+    text = """
+[table]
+name = "sim"
+digits = 4
+terms = ["log_density"]
+rows = ["fixed_effects", "n_obs", "n_clusters", "r2", "first_stage_f"]
+[table.fixed_effects]
+year = "Year FE"
+[[table.panels]]
+columns = [
+  {spec = "sim_ols", header = "(1)", variance = {type = "cluster", cluster = "region"}},
+  {spec = "sim_ols", header = "(2)", variance = {type = "iid"}},
+  {spec = "sim_iv", header = "(3)"},
+]
+"""
+    (p,) = build_table(_spec(text), registry).panels
+    ref_cl = pf.feols("log_wage ~ log_density | year", df, vcov={"CRV1": "region"})
+    ref_iid = pf.feols("log_wage ~ log_density | year", df, vcov="iid")
+    ref_iv = pf.feols("log_wage ~ 1 | year | log_density ~ iv_z", df, vcov={"CRV1": "region"})
+    b = [float(r.coef()["log_density"]) for r in (ref_cl, ref_iid, ref_iv)]
+    se = [float(r.se()["log_density"]) for r in (ref_cl, ref_iid, ref_iv)]
+    assert [c.text for c in p.coef_rows[0].cells] == [f"{x:.4f}" for x in b]
+    assert [c.text for c in p.coef_rows[1].cells] == [f"({x:.4f})" for x in se]
+    model = {r.label: [c.text for c in r.cells] for r in p.model_rows}
+    assert model["Observations"] == [f"{len(df):,}"] * 3
+    assert model["Clusters"] == ["120", "", "120"]
+    assert model["Year FE"] == ["Yes"] * 3
+    assert model["R²"][:2] == [f"{ref_cl._r2:.3f}"] * 2
+    assert model["First-stage F"][:2] == ["", ""] and model["First-stage F"][2] != ""
