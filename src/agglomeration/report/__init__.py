@@ -9,6 +9,10 @@ Regression tables declared in TOML (:mod:`agglomeration.report.table_spec`)::
 Tables from frames built in code (:func:`make_regression_table`, :func:`make_summary_table`,
 :func:`make_frame_table`), the text's macros (:func:`make_macros`), and reader-facing variance
 descriptions (:func:`describe_variance`). Output is deterministic text.
+
+Figures live in :mod:`agglomeration.report.figures` (imported on its own, as it loads
+matplotlib and seaborn); :func:`select_estimates` picks registry rows for them with the same
+selectors as tables.
 """
 
 from agglomeration.report.format import (
@@ -21,6 +25,7 @@ from agglomeration.report.format import (
     stars,
 )
 from agglomeration.report.macros import make_macros
+from agglomeration.report.registry_select import select_estimates
 from agglomeration.report.simple_tables import (
     TableColumn,
     make_frame_table,
@@ -66,6 +71,7 @@ __all__ = [
     "make_regression_table",
     "make_summary_table",
     "parse_table_spec",
+    "select_estimates",
     "star_legend",
     "stars",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 from agglomeration.errors import ColumnMissingError, InputError, SpecError
 from agglomeration.report.table_spec import ColumnSpec, VarianceSelector
 
-__all__ = ["ESTIMATE_COLUMNS", "check_registry", "select_column_rows"]
+__all__ = ["ESTIMATE_COLUMNS", "check_registry", "select_column_rows", "select_estimates"]
 
 ESTIMATE_COLUMNS: tuple[str, ...] = (
     "spec_id",
@@ -145,3 +145,38 @@ def select_column_rows(registry: pd.DataFrame, column: ColumnSpec, where: str) -
             "must hold one row per spec_id x term."
         )
     return rows
+
+
+def select_estimates(
+    registry: pd.DataFrame, term: str, columns: Sequence[ColumnSpec]
+) -> pd.DataFrame:
+    """One registry row per column for ``term``, labelled by the column header (for figures).
+
+    Columns are selected exactly as in tables (spec name and structured variance fields, or
+    spec id), so a coefficient plot and a table built from the same selections show the same
+    estimates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The registry rows in the order of ``columns``, with a first column ``label`` (the
+        headers).
+
+    Raises
+    ------
+    SpecError
+        A selection is not in the results or is ambiguous, or an estimate has no ``term``.
+    """
+    check_registry(registry)
+    out = []
+    for k, c in enumerate(columns):
+        rows = select_column_rows(registry, c, f"selection {k + 1} ({c.header!r})")
+        hit = rows.loc[rows["term"].astype(str).eq(term)]
+        if hit.empty:
+            raise SpecError(
+                f"selection {k + 1} ({c.header!r}): estimate {rows['spec_id'].iat[0]!r} has no "
+                f"term {term!r}; its terms: {sorted(rows['term'].astype(str))}."
+            )
+        out.append(hit.iloc[[0]].assign(label=c.header))
+    frame = pd.concat(out, ignore_index=True)
+    return frame[["label", *(c for c in frame.columns if c != "label")]]
