@@ -450,3 +450,14 @@ columns = [
     assert model["Year FE"] == ["Yes"] * 3
     assert model["R²"][:2] == [f"{ref_cl._r2:.3f}"] * 2
     assert model["First-stage F"][:2] == ["", ""] and model["First-stage F"][2] != ""
+
+
+def test_stars_off_and_intervals_below(registry):
+    text = SPEC.replace("digits = 3", 'digits = 3\nstars = false\nbelow = "conf_int"', 1)
+    t = build_table(_spec(text), registry)
+    est, below = t.panels[0].coef_rows[:2]
+    assert [c.stars for c in est.cells] == ["", "", ""]
+    # 0.0738 -/+ 1.96 x 0.00551 = [0.063, 0.085] (hand-computed)
+    assert below.cells[0].text == "[0.063, 0.085]" and not below.cells[0].numeric
+    assert t.notes_text == "Outcome: log pay per employee (100% of counties)."
+    assert "p$<$0.10, **" not in t.to_latex()
