@@ -46,6 +46,7 @@ STEP_MODULES: tuple[str, ...] = (
     "estimate",
     "tfp_table",
     "tables",
+    "figures",
     "latex",
     "explorer",
 )

@@ -499,3 +499,12 @@ def test_strong_agrees_with_cluster_lq_on_real_metro_panel(metro, raw_dir):
         expected = (lq[known] >= q75) & (lq[known] > 0)
         got = g["strong"].to_numpy()[known].astype(bool)
         assert (got == expected).all(), cluster
+
+
+def test_every_state_panel_industry_has_a_title(state):
+    from agglomeration.data.concordance import INDUSTRY_TITLES, NAICS3_CONCORDANCE
+
+    assert set(state.data["industry"]) == set(INDUSTRY_TITLES)
+    # pooled industries carry the concordance's own names
+    for _, (code, name) in NAICS3_CONCORDANCE.items():
+        assert INDUSTRY_TITLES[code] == name

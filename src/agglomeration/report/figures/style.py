@@ -9,6 +9,8 @@ SVG hash salt so that the same figure gives byte-identical files.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +75,9 @@ def new_figure(
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` to ``path`` (``.pdf``, ``.svg`` or ``.png``) with no dates in the file.
 
+    The file is written to a temporary file in the same folder (created if needed) and renamed
+    into place, so a failure never leaves a half-written figure.
+
     The same figure gives byte-identical files: PDF creation and modification dates are left
     out, SVG ids use a fixed hash salt and no date, PNG carries no timestamp. A figure with
     constrained layout is laid out once and its layout frozen on the first save (the layout
@@ -103,6 +108,18 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
         # constrained layout moves the axes a little on every draw: lay out once, then freeze
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
-    with mpl.rc_context({"svg.hashsalt": _HASH_SALT, "pdf.fonttype": 42}):
-        fig.savefig(p, format=fmt, metadata=metadata)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with mpl.rc_context({"svg.hashsalt": _HASH_SALT, "pdf.fonttype": 42}):
+            fig.savefig(tmp, format=fmt, metadata=metadata)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return p
