@@ -91,8 +91,13 @@ def numbers_tex(numbers: Mapping[str, tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+
+
 def _camel(*parts: str) -> str:
-    name = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z]+", " ".join(parts)) if p)
+    """CamelCase control word of the parts; digits spelt out (akm0 -> AkmZero)."""
+    text = re.sub(r"\d", lambda d: " " + _DIGITS[int(d.group())] + " ", " ".join(parts))
+    name = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z]+", text) if p)
     if not re.fullmatch(r"[A-Za-z]+", name):
         raise ValueError(f"macro name from {parts!r} is not letters only: {name!r}")
     return name
@@ -170,4 +175,107 @@ def text_macros(
             f"montecarlo_shift_share_coverage.csv: {v}",
         )
     m |= dict(extra or {})
+    return m
+
+
+LITERATURE: dict[str, tuple[str, str]] = {
+    "ClaimLow": ("5", "cluster advocates' claim: productivity gains of 5 to 25 per cent"),
+    "ClaimHigh": ("25", "cluster advocates' claim: productivity gains of 5 to 25 per cent"),
+    "LitLow": ("0.02", "Ciccone & Hall 1996; Combes et al. 2010, 2012; Melo et al. 2009"),
+    "LitHigh": ("0.06", "Ciccone & Hall 1996; Combes et al. 2010, 2012; Melo et al. 2009"),
+    "CCHDoubling": ("20", "Carlino, Chatterjee & Hunt 2007: patents per capita per doubling"),
+    "WeakF": ("10", "rule of thumb for a weak first stage (Staiger & Stock 1997)"),
+    "PercentFive": ("5", "conventional significance level"),
+    "YearMetroPatentVintage": ("2003", "USPTO metro file: 2003-vintage CBSA codes (manifest)"),
+    "YearGeoBoundary": ("2010", "Schroeder 2016: population on 2010 county boundaries"),
+}
+"""Numbers the text quotes from the literature or the data documentation."""
+
+
+def design_macros(
+    *,
+    rings_km: tuple[tuple[float, float], ...],
+    quantiles: tuple[float, float],
+    eg_min_states: int,
+    network_min_percentile: float,
+    settled_min: int,
+    conley_cutoff_km: float,
+    years: Mapping[str, str],
+) -> Macros:
+    """Design constants of the analysis, each from the code or spec that sets it."""
+    m: Macros = dict(LITERATURE)
+    (a0, a1), (_, b1), (_, c1) = rings_km
+    m["RingZero"] = (f"{a0:g}", "PanelOptions.county_rings_km")
+    m["RingA"] = (f"{a1:g}", "PanelOptions.county_rings_km")
+    m["RingB"] = (f"{b1:g}", "PanelOptions.county_rings_km")
+    m["RingC"] = (f"{c1:g}", "PanelOptions.county_rings_km")
+    m["QLow"] = (f"{100 * quantiles[0]:g}", "effects.implied_gains quantiles")
+    m["QHigh"] = (f"{100 * quantiles[1]:g}", "effects.implied_gains quantiles")
+    m["EGMinStates"] = (str(eg_min_states), "analysis/tables.py EG_MIN_STATES")
+    m["NetworkTopPercent"] = (f"{100 - network_min_percentile:g}", "figures: network threshold")
+    m["SettledMin"] = (str(settled_min), "analysis/specs/county_ladder.toml: pop_1850 >= 100")
+    m["ConleyCutB"] = (f"{conley_cutoff_km:g}", "largest Conley cutoff of the county specs")
+    for name, value in years.items():
+        m[name] = (value, "sample period of the data (panels)")
+    return m
+
+
+def count_macros(
+    *,
+    county: pd.DataFrame,
+    sectors: pd.DataFrame,
+    state_industry_rows: int,
+    report: pd.DataFrame,
+    metros: pd.DataFrame,
+    pairs: pd.DataFrame,
+    patent_check: pd.DataFrame,
+    plants: pd.DataFrame,
+    tfp: pd.DataFrame,
+) -> Macros:
+    """Counts the text quotes, each from a panel or the build report."""
+
+    def rep(dataset: str, start: str) -> int:
+        hit = report.loc[report["dataset"].eq(dataset) & report["reason"].str.startswith(start)]
+        if hit.empty:
+            raise ValueError(f"build report has no row {dataset!r} / {start!r}...")
+        return int(hit["rows"].sum())
+
+    def n(x: float) -> str:
+        return f"{int(x):,}"
+
+    match = patent_check["match"].value_counts()
+    pop1850 = county.drop_duplicates("fips")["pop_1850"]
+    m: Macros = {
+        "NCountyYears": (n(len(county)), "county panel rows"),
+        "NCounties": (n(county["fips"].nunique()), "county panel counties"),
+        "NCountyUnknown": (n(rep("county", "statewide")), "build report"),
+        "NSuppressedCounty": (n(rep("county", "employment suppressed")), "build report"),
+        "NPatentMissing": (n(rep("county", "county-year 2001-2015 not listed")), "build report"),
+        "NZeroPopEarly": (n((pop1850 == 0).sum()), "county panel: pop_1850 == 0"),
+        "NUnsettled": (
+            n(((pop1850 > 0) & (pop1850 < 100)).sum()),
+            "county panel: 0 < pop_1850 < 100",
+        ),
+        "NSuppressedStateIndustry": (n(rep("state_industry", "employment 0 with")), "build report"),
+        "NStateIndustryCells": (n(state_industry_rows), "state x industry panel rows"),
+        "NABSCells": (n(rep("county_sector", "county x sector cells of the file")), "build report"),
+        "NABSBoth": (
+            n(rep("county_sector", "cells with both employment and receipts")),
+            "build report",
+        ),
+        "NABSCounties": (
+            n(rep("county_sector", "counties with a cell with both employment and receipts")),
+            "build report",
+        ),
+        "NMetros": (n(len(metros)), "metros panel rows"),
+        "NTradedClusters": (n(pd.concat([pairs["cluster_a"], pairs["cluster_b"]]).nunique()),
+                            "cluster_pairs panel"),
+        "NClusterPairs": (n(len(pairs)), "cluster_pairs panel rows"),
+        "NMetroMatched": (n(match.get("matched", 0)), "metro_patent_check.csv"),
+        "NMetroOnlyUSPTO": (n(match.get("only_uspto_2003_area", 0)), "metro_patent_check.csv"),
+        "NMetroOnlyCBSA": (n(match.get("only_2019_cbsa", 0)), "metro_patent_check.csv"),
+        "NPlantYears": (n(len(plants)), "plants panel rows"),
+        "NPlants": (n(plants["idvar"].nunique()), "plants panel plants"),
+        "TFPBoot": (n(tfp["n_boot"].max()), "tfp.csv n_boot"),
+    }
     return m

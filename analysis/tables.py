@@ -26,7 +26,17 @@ from agglomeration.report import (
     make_summary_table,
 )
 
-from macros_text import claims_numbers, numbers_tex, registry_numbers, text_macros
+from agglomeration.effects import implied_gains
+from agglomeration.panels import PanelOptions
+
+from macros_text import (
+    claims_numbers,
+    count_macros,
+    design_macros,
+    numbers_tex,
+    registry_numbers,
+    text_macros,
+)
 from project_paths import (
     BLD,
     ESTIMATES,
@@ -51,6 +61,8 @@ FRAME_TABLES = (
     "montecarlo_conley",
     "montecarlo_shift_share",
 )
+QUANTILES: tuple[float, float] = implied_gains.__kwdefaults__["quantiles"]  # type: ignore[index]
+"""The percentiles of the claims table (the library default)."""
 EG_MIN_STATES = 30
 """Industries observed (employment disclosed) in fewer states are left out of the EG ranking."""
 
@@ -64,6 +76,8 @@ STEP = Step(
         ESTIMATES / "tfp.csv",
         PANELS / "county.parquet",
         PANELS / "county_sector.parquet",
+        PANELS / "state_industry.parquet",
+        PANELS / "plants.parquet",
         PANELS / "metros.parquet",
         PANELS / "cluster_pairs.parquet",
         PANELS / "build_report.csv",
@@ -325,11 +339,43 @@ def main(argv: list[str] | None = None) -> None:
     write_all(texts)
     numbers = registry_numbers(registry) | claims_numbers(claims)
     write_text(BLD / "numbers.tex", numbers_tex(numbers))
+    years = {
+        "YearsCounty": "2001--2021",
+        "YearFirst": str(int(county["year"].min())),
+        "YearLast": str(int(county["year"].max())),
+        "YearsPatents": "2001--2015",
+        "YearsPatentsMetro": "2011--2015",
+        "YearABS": "2017",
+        "YearMetro": "2019",
+        "YearsACS": "2013--2017",
+        "YearIVA": "1900",
+        "YearIVB": "1850",
+    }
     macros = text_macros(
         variances=cv,
         eg=eg_stats,
         montecarlo=mc,
         shift_share_mc=ss,
+    )
+    macros |= design_macros(
+        rings_km=PanelOptions().county_rings_km,
+        quantiles=QUANTILES,
+        eg_min_states=EG_MIN_STATES,
+        network_min_percentile=95.0,
+        settled_min=100,
+        conley_cutoff_km=float(registry.loc[registry["variance_type"].eq("conley"), "cutoff_km"].max()),
+        years=years,
+    )
+    macros |= count_macros(
+        county=county,
+        sectors=sectors,
+        state_industry_rows=len(pd.read_parquet(PANELS / "state_industry.parquet", columns=["year"])),
+        report=pd.read_csv(PANELS / "build_report.csv"),
+        metros=pd.read_parquet(PANELS / "metros.parquet"),
+        pairs=pd.read_parquet(PANELS / "cluster_pairs.parquet"),
+        patent_check=pd.read_csv(PANELS / "metro_patent_check.csv"),
+        plants=pd.read_parquet(PANELS / "plants.parquet"),
+        tfp=pd.read_csv(ESTIMATES / "tfp.csv"),
     )
     write_text(BLD / "macros.tex", make_macros({k: v for k, (v, _) in macros.items()}))
     write_csv(

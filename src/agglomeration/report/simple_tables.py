@@ -67,6 +67,10 @@ def _render(
     if fmt == "latex":
         esc = escape_latex
         lines = [
+            r"\ifdefined\AgglTableBox\else\newsavebox{\AgglTableBox}\fi",
+            r"\ifdefined\AgglTableWidth\else\newlength{\AgglTableWidth}\fi",
+            r"\begingroup\small",
+            r"\sbox{\AgglTableBox}{%",
             r"\begin{tabular}{" + align + "}",
             r"\toprule",
             " & ".join(esc(h) for h in header) + r" \\",
@@ -76,11 +80,23 @@ def _render(
             if k in rules:
                 lines.append(r"\midrule")
             lines.append(" & ".join(row) + r" \\")
-        lines.append(r"\bottomrule")
-        lines.append(r"\end{tabular}")
-        out = "\n".join(lines)
+        lines += [
+            r"\bottomrule",
+            r"\end{tabular}%",
+            r"}%",
+            # a table wider than the text is scaled down to it (the last resort)
+            r"\setlength{\AgglTableWidth}{\wd\AgglTableBox}%",
+            r"\ifdim\AgglTableWidth>\linewidth\setlength{\AgglTableWidth}{\linewidth}%",
+            r"\resizebox{\linewidth}{!}{\usebox{\AgglTableBox}}%",
+            r"\else\usebox{\AgglTableBox}\fi\par",
+        ]
         if notes:
-            out += "\n\\par\\smallskip{\\footnotesize " + esc(notes) + "}"
+            lines += [
+                r"\smallskip",
+                r"\parbox{\AgglTableWidth}{\footnotesize\raggedright " + esc(notes) + "}\\par",
+            ]
+        lines.append(r"\endgroup")
+        out = "\n".join(lines)
         if caption or label:
             cap = f"\\caption{{{esc(caption or '')}}}" + (f"\\label{{{label}}}" if label else "")
             out = "\\begin{table}[htbp]\\centering\n" + cap + "\n" + out + "\n\\end{table}"
