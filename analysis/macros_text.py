@@ -215,6 +215,7 @@ def design_macros(
     m["NetworkTopPercent"] = (f"{100 - network_min_percentile:g}", "figures: network threshold")
     m["SettledMin"] = (str(settled_min), "analysis/specs/county_ladder.toml: pop_1850 >= 100")
     m["ConleyCutB"] = (f"{conley_cutoff_km:g}", "largest Conley cutoff of the county specs")
+    m["CILevel"] = ("95", "confidence level of every interval (EstimationResult.table)")
     for name, value in years.items():
         m[name] = (value, "sample period of the data (panels)")
     return m

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from agglomeration.data.concordance import INDUSTRY_TITLES
+from agglomeration.effects import implied_gains
+from agglomeration.panels import PanelOptions
 from agglomeration.report import (
     build_table,
     describe_variance,
@@ -25,9 +27,6 @@ from agglomeration.report import (
     make_macros,
     make_summary_table,
 )
-
-from agglomeration.effects import implied_gains
-from agglomeration.panels import PanelOptions
 
 from macros_text import (
     claims_numbers,
