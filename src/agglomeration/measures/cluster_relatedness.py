@@ -192,8 +192,8 @@ def industry_relatedness_from_clusters(
     """Relatedness of every pair of industries from the relatedness of their clusters.
 
     With the weights ``w_ic`` of :func:`industry_cluster_weights` (the share of industry
-    ``i``'s national employment in traded cluster ``c``, base year ``year``) and ``r_cc'`` the Cluster
-    Mapping relatedness ``measure`` of clusters ``c`` (row, ``cluster_a``) and ``c'``
+    ``i``'s national employment in traded cluster ``c``, base year ``year``) and ``r_cc'`` the
+    Cluster Mapping relatedness ``measure`` of clusters ``c`` (row, ``cluster_a``) and ``c'``
     (``cluster_b``) (Delgado, Porter & Stern 2016: ``cr_lc`` co-location, ``cr_io``
     input-output, ``cr_occ`` occupations, ``cr_all`` combined):
 
@@ -386,7 +386,7 @@ def permute_industries(
     inverse = {v: k for k, v in pi.items()}
     # R~_(i, j) = R_(pi(i), pi(j)): the row (a, b) of R becomes the row (pi^-1(a), pi^-1(b))
     out = relatedness.assign(
-        **{ci: relatedness[ci].astype(str).map(inverse), cj: relatedness[cj].astype(str).map(inverse)}
+        **{c: relatedness[c].astype(str).map(inverse) for c in (ci, cj)}
     )
     out = out.sort_values([ci, cj], kind="stable").reset_index(drop=True)
     return MeasureResult(out, "n/a", 0, relatedness.iloc[:0], {"permutation": pi})
