@@ -289,6 +289,10 @@ def build_state_growth_panel(
       other industries' pools (counted); industries without traded employment have no
       relatedness (missing, counted).
 
+    Also ``state_abbr``, ``state_industry`` (the unit id), ``period_start``, ``period_end``,
+    ``industry_traded_share`` (the industry's national employment share in traded clusters in
+    the base year) and the state centre ``lat``, ``lon`` (for Conley standard errors).
+
     Why the top-decile pool is the main one: the weighted pool sums over every industry with
     weights that are all positive and, for co-location, nearly equal, so it is close to the
     state's employment outside the industry; given state x period effects and own size, such a
