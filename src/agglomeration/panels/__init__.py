@@ -30,6 +30,7 @@ from agglomeration.panels.metro_clusters import build_metro_clusters
 from agglomeration.panels.metros import build_metros
 from agglomeration.panels.plants import build_plant_panel
 from agglomeration.panels.schemas import PanelSchemaError
+from agglomeration.panels.state_growth import DEFAULT_GROWTH_PERIODS, build_state_growth_panel
 from agglomeration.panels.state_industry import build_state_industry_panel, eg_gamma_table
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "build_metros",
     "build_panels",
     "build_plant_panel",
+    "build_state_growth_panel",
     "build_state_industry_panel",
     "eg_gamma_table",
     "sum_strict",
@@ -60,6 +62,7 @@ PANELS: tuple[str, ...] = (
     "metros",
     "cluster_pairs",
     "plants",
+    "state_growth",
 )
 """Names of the panels :func:`build_panels` builds, in build order."""
 
@@ -85,6 +88,17 @@ class PanelOptions:
         Quantile of the cluster LQ across metros above which a metro's cluster is strong.
     related_cluster_flag : str
         Column of the Cluster Mapping relatedness table marking related cluster pairs.
+    growth_periods : tuple of (int, int)
+        Periods ``(start, end)`` of the state x industry growth panel.
+    growth_relatedness_base_year : int
+        Year of the national 6-digit employment weights that carry the Cluster Mapping's
+        cluster relatedness to 3-digit industries (the first year in the crosswalk's NAICS
+        vintage; see :func:`build_state_growth_panel`).
+    growth_placebo_seed : int
+        Seed of the placebo permutation of industries in the growth panel.
+    growth_top_share : float
+        Share of each industry's links counted as related in the growth panel's ``_top10``
+        pools.
     """
 
     county_lag_band_km: float = 100.0
@@ -94,6 +108,10 @@ class PanelOptions:
     related_threshold: float = 0.3
     strong_quantile: float = 0.75
     related_cluster_flag: str = "rel_all_90_v3"
+    growth_periods: tuple[tuple[int, int], ...] = DEFAULT_GROWTH_PERIODS
+    growth_relatedness_base_year: int = 2017
+    growth_placebo_seed: int = 20140
+    growth_top_share: float = 0.1
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for build manifests)."""
@@ -142,5 +160,12 @@ def build_panels(
         "metros": build_metros(metro.data, county.data, pairs),
         "cluster_pairs": build_cluster_pairs(metro.data, related),
         "plants": build_plant_panel(r),
+        "state_growth": build_state_growth_panel(
+            r,
+            periods=o.growth_periods,
+            relatedness_base_year=o.growth_relatedness_base_year,
+            placebo_seed=o.growth_placebo_seed,
+            top_share=o.growth_top_share,
+        ),
     }
     return {name: builds[name] for name in PANELS}

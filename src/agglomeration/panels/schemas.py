@@ -20,6 +20,7 @@ __all__ = [
     "PLANT_SCHEMA",
     "STATE_INDUSTRY_SCHEMA",
     "PanelSchemaError",
+    "state_growth_schema",
     "validate",
 ]
 
@@ -147,6 +148,50 @@ STATE_INDUSTRY_SCHEMA = pa.DataFrameSchema(
     unique=["state_fips", "industry", "year"],
     strict=False,
 )
+
+def state_growth_schema(measures: tuple[str, ...]) -> pa.DataFrameSchema:
+    """Return the schema of the state x industry x period growth panel for these measures.
+
+    Each measure ``m`` has ``related_employment_<m>[_top10][_placebo]_start`` (>= 0, missing
+    for industries without relatedness) and their logs (finite, missing where the pool is 0).
+    Growth is defined exactly where both ends are positive.
+    """
+    kinds = ("", "_top10", "_placebo", "_top10_placebo")
+    pools = [f"related_employment_{m}{s}_start" for m in measures for s in kinds]
+    cols = {
+        "state_fips": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "state_abbr": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "industry": pa.Column(str),
+        "state_industry": pa.Column(str),
+        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{4}$")),
+        "period_start": pa.Column("int64", pa.Check.in_range(2001, 2021)),
+        "period_end": pa.Column("int64", pa.Check.in_range(2001, 2021)),
+        "employment_start": pa.Column(float, _nonneg, nullable=True),
+        "employment_end": pa.Column(float, _nonneg, nullable=True),
+        "growth": pa.Column(float, _finite, nullable=True),
+        "log_employment_start": pa.Column(float, _finite, nullable=True),
+        **{c: pa.Column(float, _nonneg, nullable=True) for c in pools},
+        **{f"log_{c}": pa.Column(float, _finite, nullable=True) for c in pools},
+        "industry_traded_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+    }
+    return pa.DataFrameSchema(
+        cols,
+        checks=[
+            pa.Check(
+                lambda df: df["growth"].notna()
+                == (df["employment_start"].gt(0) & df["employment_end"].gt(0)),
+                name="growth defined exactly where start and end employment are positive",
+            ),
+            pa.Check(
+                lambda df: df["period_start"] < df["period_end"], name="period_start < period_end"
+            ),
+        ],
+        unique=["state_fips", "industry", "period"],
+        strict=True,
+    )
+
 
 METRO_CLUSTER_SCHEMA = pa.DataFrameSchema(
     {
