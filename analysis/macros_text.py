@@ -233,7 +233,7 @@ def count_macros(
     plants: pd.DataFrame,
     tfp: pd.DataFrame,
 ) -> Macros:
-    """Counts the text quotes, each from a panel or the build report."""
+    """Return the counts the text quotes, each from a panel or the build report."""
 
     def rep(dataset: str, start: str) -> int:
         hit = report.loc[report["dataset"].eq(dataset) & report["reason"].str.startswith(start)]
