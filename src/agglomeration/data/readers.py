@@ -23,6 +23,7 @@ __all__ = [
     "read_cbp_cbsa_naics6",
     "read_cbp_county",
     "read_cbp_national_naics3",
+    "read_cbp_national_naics6",
     "read_cbp_state_naics3",
     "read_cluster_crosswalk",
     "read_commuting_zones",
@@ -191,6 +192,15 @@ def read_cbp_state_naics3(raw_dir: Path | str) -> pd.DataFrame:
 def read_cbp_national_naics3(raw_dir: Path | str) -> pd.DataFrame:
     """Read CBP US x 3-digit NAICS x year, the benchmark for location quotients."""
     return _read_cbp_industry(raw_dir, "cbp_national_naics3", [])
+
+
+def read_cbp_national_naics6(raw_dir: Path | str) -> pd.DataFrame:
+    """Read CBP US x 6-digit NAICS x year (national industry growth of the shift-share shocks).
+
+    Codes are those of each year's NAICS vintage (2017 codes from 2017 on); columns as
+    :func:`read_cbp_national_naics3`.
+    """
+    return _read_cbp_industry(raw_dir, "cbp_national_naics6", [])
 
 
 def read_cbp_cbsa_naics6(raw_dir: Path | str) -> pd.DataFrame:

@@ -27,6 +27,10 @@ from agglomeration.panels.county_sector import COUNTY_SECTOR_COLUMNS, build_coun
 from agglomeration.panels.metro_clusters import build_metro_clusters
 from agglomeration.panels.plants import build_plant_panel
 from agglomeration.panels.schemas import PanelSchemaError
+from agglomeration.panels.shocks import SHOCK_TABLES
+from agglomeration.panels.shocks_county import build_county_shock
+from agglomeration.panels.shocks_metro import build_metro_shock
+from agglomeration.panels.shocks_state import build_state_shock
 from agglomeration.panels.state_industry import build_state_industry_panel, eg_gamma_table
 
 __all__ = [
@@ -37,12 +41,16 @@ __all__ = [
     "PanelBuild",
     "PanelOptions",
     "PanelSchemaError",
+    "SHOCK_TABLES",
     "build_county_panel",
+    "build_county_shock",
     "build_county_sector_panel",
     "build_metro_clusters",
+    "build_metro_shock",
     "build_panels",
     "build_plant_panel",
     "build_state_industry_panel",
+    "build_state_shock",
     "eg_gamma_table",
     "sum_strict",
 ]
@@ -53,6 +61,9 @@ PANELS: tuple[str, ...] = (
     "state_industry",
     "metro_clusters",
     "plants",
+    "county_shock",
+    "metro_shock",
+    "state_shock",
 )
 """Names of the panels :func:`build_panels` builds, in build order."""
 
@@ -78,6 +89,14 @@ class PanelOptions:
         Quantile of the cluster LQ across metros above which a metro's cluster is strong.
     related_cluster_flag : str
         Column of the Cluster Mapping relatedness table marking related cluster pairs.
+    county_shock_years, metro_shock_years : (int, int)
+        Years before and after the shock of the county and metro shock panels (CBP employment;
+        the sector mix is ABS 2017 and the metro 6-digit mix CBP 2019, so the metro shock must
+        start in 2019).
+    state_shock_years : (int, int)
+        Years before and after the shock of the state shock panel.
+    state_mix_year : int
+        Year of the states' 3-digit industry mix.
     """
 
     county_lag_band_km: float = 100.0
@@ -87,6 +106,10 @@ class PanelOptions:
     related_threshold: float = 0.3
     strong_quantile: float = 0.75
     related_cluster_flag: str = "rel_all_90_v3"
+    county_shock_years: tuple[int, int] = (2019, 2021)
+    metro_shock_years: tuple[int, int] = (2019, 2021)
+    state_shock_years: tuple[int, int] = (2007, 2010)
+    state_mix_year: int = 2006
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for build manifests)."""
@@ -112,6 +135,9 @@ def build_panels(
     """
     o = options or PanelOptions()
     r = as_raw(raw)
+    metro = build_metro_clusters(
+        r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
+    )
     return {
         "county": build_county_panel(
             r,
@@ -123,8 +149,18 @@ def build_panels(
         "state_industry": build_state_industry_panel(
             r, related_base_year=o.related_base_year, related_threshold=o.related_threshold
         ),
-        "metro_clusters": build_metro_clusters(
-            r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
-        ),
+        "metro_clusters": metro,
         "plants": build_plant_panel(r),
+        "county_shock": build_county_shock(
+            r, t0=o.county_shock_years[0], t1=o.county_shock_years[1]
+        ),
+        "metro_shock": build_metro_shock(
+            r, clusters=metro.data, t0=o.metro_shock_years[0], t1=o.metro_shock_years[1]
+        ),
+        "state_shock": build_state_shock(
+            r,
+            mix_year=o.state_mix_year,
+            t0=o.state_shock_years[0],
+            t1=o.state_shock_years[1],
+        ),
     }
