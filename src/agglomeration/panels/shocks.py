@@ -43,8 +43,10 @@ from agglomeration.panels._build import DropLog
 __all__ = [
     "CENSUS_REGIONS",
     "SHOCK_TABLES",
+    "abs_sector_of_naics3",
     "bartik_exposure",
     "census_region",
+    "coarser_shares",
     "disclosed_shares",
     "national_log_growth",
     "share_concentration",
@@ -70,11 +72,51 @@ CENSUS_REGIONS: Mapping[str, str] = {
 and DC."""
 
 SHOCK_TABLES: tuple[str, ...] = tuple(
-    f"{panel}_{what}"
-    for panel in ("county_shock", "metro_shock", "state_shock")
+    f"{panel}_{what}{level}"
+    for panel, level in (
+        ("county_shock", ""),
+        ("metro_shock", ""),
+        ("metro_shock", "_naics4"),
+        ("state_shock", ""),
+        ("state_shock", "_sector"),
+    )
     for what in ("shares", "shocks")
 )
-"""Names of the share and shock tables the shock panels return in ``PanelBuild.tables``."""
+"""Names of the share and shock tables the shock panels return in ``PanelBuild.tables``: the
+industries of the panel's ``bartik``, and the coarser industries of ``bartik_naics4`` (metros)
+and ``bartik_sector`` (states), fewer than the regions, as AKM inference needs."""
+
+_TWO_PART = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45"}
+_TWO_PART |= {"48": "48-49", "49": "48-49"}
+
+
+def abs_sector_of_naics3(codes: pd.Series) -> pd.Series:
+    """Map 3-digit NAICS codes (or concordance industries) to ABS (NAICS 2017) sectors.
+
+    The sector is the first two digits, except manufacturing (31-33), retail trade (44-45) and
+    transportation and warehousing (48-49), which the ABS reports as one sector each.
+    """
+    two = codes.astype(str).str[:2]
+    return two.map(lambda c: _TWO_PART.get(c, c)).astype(str)
+
+
+def coarser_shares(shares: pd.DataFrame, parent: pd.Series) -> pd.DataFrame:
+    """Aggregate a share table (``region``, ``industry``, ``share``, ``value``) to parent codes.
+
+    ``parent`` maps each industry of ``shares`` to its parent (e.g. a 6-digit NAICS code to
+    its 4-digit parent); a region's share of a parent is the sum of its children's shares.
+    """
+    p = shares["industry"].map(parent)
+    if p.isna().any():
+        raise InputError(
+            f"industries {sorted(set(shares.loc[p.isna(), 'industry']))[:8]} have no parent code."
+        )
+    out = (
+        shares.assign(industry=p.astype(str))
+        .groupby(["region", "industry"], as_index=False, sort=True)[["share", "value"]]
+        .sum()
+    )
+    return out.reset_index(drop=True)
 
 
 def census_region(state_fips: pd.Series) -> pd.Series:

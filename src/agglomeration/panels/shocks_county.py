@@ -19,6 +19,7 @@ from agglomeration.panels._build import DropLog, PanelBuild
 from agglomeration.panels.county import clean_cbp_county
 from agglomeration.panels.schemas import shock_schema, validate
 from agglomeration.panels.shocks import (
+    abs_sector_of_naics3,
     bartik_exposure,
     census_region,
     disclosed_shares,
@@ -51,20 +52,6 @@ def county_shock_columns(t0: int = 2019, t1: int = 2021) -> tuple[str, ...]:
         "lat",
         "lon",
     )
-
-_TWO_PART = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45"}
-_TWO_PART |= {"48": "48-49", "49": "48-49"}
-
-
-def abs_sector_of_naics3(codes: pd.Series) -> pd.Series:
-    """Map 3-digit NAICS codes to ABS (NAICS 2017) sectors.
-
-    The sector is the first two digits, except manufacturing (31-33), retail trade (44-45) and
-    transportation and warehousing (48-49), which the ABS reports as one sector each.
-    """
-    two = codes.astype(str).str[:2]
-    return two.map(lambda c: _TWO_PART.get(c, c)).astype(str)
-
 
 def build_county_shock(
     raw: RawData | Path | str, *, t0: int = 2019, t1: int = 2021, mix_year: int = 2017
