@@ -186,6 +186,17 @@ def test_metro_shock_recomputed_from_raw(metro, raw_dir):
         assert row["disclosed_share"] == pytest.approx(disclosed / e0, abs=TOL)
         growth = {k: math.log(nat[k, "2021"] / nat[k, "2019"]) for k in shares}
         assert row["bartik"] == pytest.approx(_bartik(shares, growth), abs=TOL)
+        sh4: dict[str, float] = defaultdict(float)
+        for k, w in shares.items():
+            sh4[k[:4]] += w
+        g4 = {
+            p: math.log(
+                sum(v for (k, y), v in nat.items() if k[:4] == p and y == "2021")
+                / sum(v for (k, y), v in nat.items() if k[:4] == p and y == "2019")
+            )
+            for p in sh4
+        }
+        assert row["bartik_naics4"] == pytest.approx(_bartik(sh4, g4), abs=TOL)
         # largest traded cluster among clusters with no suppressed industry
         cl: dict[str, float] = defaultdict(float)
         unknown = set()
@@ -259,15 +270,32 @@ def test_state_shock_recomputed_from_raw(state, raw_dir):
             else:
                 loo += w * growth[s]
         assert row["bartik_loo"] == pytest.approx(loo, abs=TOL)
+        sec: dict[str, float] = defaultdict(float)
+        for k, w in shares.items():
+            sec[_SECTOR.get(k[:2], k[:2])] += w
+        nat_sec: dict[tuple[str, str], float] = defaultdict(float)
+        for (k, y), v in nat.items():
+            nat_sec[_SECTOR.get(k[:2], k[:2]), y] += v
+        g_sec = {k: math.log(nat_sec[k, "2010"] / nat_sec[k, "2007"]) for k in sec}
+        assert row["bartik_sector"] == pytest.approx(_bartik(sec, g_sec), abs=TOL)
 
 
 # ------------------------------------------------------------------- shares, tables, errors
-@pytest.mark.parametrize("name", ["county", "metro", "state"])
-def test_tables_reproduce_bartik_and_shares_sum_to_one(name, county, metro, state):
+@pytest.mark.parametrize(
+    ("name", "level", "column"),
+    [
+        ("county", "", "bartik"),
+        ("metro", "", "bartik"),
+        ("metro", "_naics4", "bartik_naics4"),
+        ("state", "", "bartik"),
+        ("state", "_sector", "bartik_sector"),
+    ],
+)
+def test_tables_reproduce_bartik_and_shares_sum_to_one(name, level, column, county, metro, state):
     build = {"county": county, "metro": metro, "state": state}[name]
     region = {"county": "fips", "metro": "cbsa", "state": "state_fips"}[name]
-    shares = build.tables[f"{name}_shock_shares"]
-    shocks = build.tables[f"{name}_shock_shocks"].set_index("industry")["shock"]
+    shares = build.tables[f"{name}_shock_shares{level}"]
+    shocks = build.tables[f"{name}_shock_shocks{level}"].set_index("industry")["shock"]
     assert set(build.tables) <= set(SHOCK_TABLES)
     assert (shares["share"] > 0).all()
     sums = shares.groupby("region")["share"].sum()
@@ -277,17 +305,17 @@ def test_tables_reproduce_bartik_and_shares_sum_to_one(name, county, metro, stat
     wide = shares.pivot(index="region", columns="industry", values="share").fillna(0.0)
     x = wide.to_numpy() @ shocks.reindex(wide.columns).to_numpy()
     d = build.data.set_index(region)
-    np.testing.assert_allclose(d.loc[wide.index, "bartik"], x, atol=1e-12)
-    assert d["bartik"].notna().sum() == len(wide)
-    # the Herfindahl index is the sum of the table's squared shares
-    np.testing.assert_allclose(
-        d.loc[wide.index, "herfindahl"], (wide.to_numpy() ** 2).sum(axis=1), atol=1e-12
-    )
+    np.testing.assert_allclose(d.loc[wide.index, column], x, atol=1e-12)
+    assert d[column].notna().sum() == len(wide)
+    if not level:  # the Herfindahl index is the sum of the table's squared shares
+        np.testing.assert_allclose(
+            d.loc[wide.index, "herfindahl"], (wide.to_numpy() ** 2).sum(axis=1), atol=1e-12
+        )
 
 
 def test_shock_panels_are_built_by_build_panels():
     assert {"county_shock", "metro_shock", "state_shock"} <= set(PANELS)
-    assert len(SHOCK_TABLES) == 6
+    assert len(SHOCK_TABLES) == 10
 
 
 def _toy():
