@@ -44,6 +44,7 @@ STEP_MODULES: tuple[str, ...] = (
     "data",
     "build",
     "estimate",
+    "risk",
     "tfp_table",
     "tables",
     "figures",

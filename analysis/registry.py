@@ -53,6 +53,13 @@ REGISTRIES = (
         ("n_obs", "n_clusters"),
     ),
     Registry(
+        "risk.csv",
+        "risk.csv",
+        ("spec_id", "term", "variance"),
+        ("estimate", "std_error", "conf_low", "conf_high"),
+        ("n_obs", "n_clusters"),
+    ),
+    Registry(
         "claims.csv",
         "claims.csv",
         ("spec_id", "term"),

@@ -458,13 +458,22 @@ def test_each_raw_file_is_opened_once_per_build(raw_dir, monkeypatch):
     monkeypatch.setattr(pd, "read_csv", counting)
     builds = build_panels(RawData(raw_dir))
     assert set(builds) == {
-        "county", "county_sector", "state_industry", "metro_clusters", "plants", "state_growth"
+        "county",
+        "county_sector",
+        "state_industry",
+        "metro_clusters",
+        "plants",
+        "metros",
+        "cluster_pairs",
+        "state_growth",
+        "county_shock",
+        "metro_shock",
+        "state_shock",
     }
     counts = pd.Series(opened).value_counts()
     assert (counts == 1).all(), counts[counts > 1]
-    # every raw file is used but the state names; the ACS, ABS and CBP county files feed both
-    # the county and the county x sector panels, the state CBP file the state x industry and
-    # the growth panels, once
+    # every raw file is used but the state names; the ACS, ABS and CBP county files feed the
+    # county, county x sector and shock panels, once
     assert {FILES["acs_county"], FILES["abs_county_naics2"], FILES["county_population"]} <= set(
         opened
     )

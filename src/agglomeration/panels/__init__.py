@@ -30,6 +30,10 @@ from agglomeration.panels.metro_clusters import build_metro_clusters
 from agglomeration.panels.metros import build_metros
 from agglomeration.panels.plants import build_plant_panel
 from agglomeration.panels.schemas import PanelSchemaError
+from agglomeration.panels.shocks import SHOCK_TABLES
+from agglomeration.panels.shocks_county import build_county_shock
+from agglomeration.panels.shocks_metro import build_metro_shock
+from agglomeration.panels.shocks_state import build_state_shock
 from agglomeration.panels.state_growth import DEFAULT_GROWTH_PERIODS, build_state_growth_panel
 from agglomeration.panels.state_industry import build_state_industry_panel, eg_gamma_table
 
@@ -41,15 +45,19 @@ __all__ = [
     "PanelBuild",
     "PanelOptions",
     "PanelSchemaError",
+    "SHOCK_TABLES",
     "build_county_panel",
     "build_cluster_pairs",
+    "build_county_shock",
     "build_county_sector_panel",
     "build_metro_clusters",
+    "build_metro_shock",
     "build_metros",
     "build_panels",
     "build_plant_panel",
     "build_state_growth_panel",
     "build_state_industry_panel",
+    "build_state_shock",
     "eg_gamma_table",
     "sum_strict",
 ]
@@ -63,6 +71,9 @@ PANELS: tuple[str, ...] = (
     "cluster_pairs",
     "plants",
     "state_growth",
+    "county_shock",
+    "metro_shock",
+    "state_shock",
 )
 """Names of the panels :func:`build_panels` builds, in build order."""
 
@@ -99,6 +110,14 @@ class PanelOptions:
     growth_top_share : float
         Share of each industry's links counted as related in the growth panel's ``_top10``
         pools.
+    county_shock_years, metro_shock_years : (int, int)
+        Years before and after the shock of the county and metro shock panels (CBP employment;
+        the sector mix is ABS 2017 and the metro 6-digit mix CBP 2019, so the metro shock must
+        start in 2019).
+    state_shock_years : (int, int)
+        Years before and after the shock of the state shock panel.
+    state_mix_year : int
+        Year of the states' 3-digit industry mix.
     """
 
     county_lag_band_km: float = 100.0
@@ -112,6 +131,10 @@ class PanelOptions:
     growth_relatedness_base_year: int = 2017
     growth_placebo_seed: int = 20140
     growth_top_share: float = 0.1
+    county_shock_years: tuple[int, int] = (2019, 2021)
+    metro_shock_years: tuple[int, int] = (2019, 2021)
+    state_shock_years: tuple[int, int] = (2007, 2010)
+    state_mix_year: int = 2006
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for build manifests)."""
@@ -166,6 +189,18 @@ def build_panels(
             relatedness_base_year=o.growth_relatedness_base_year,
             placebo_seed=o.growth_placebo_seed,
             top_share=o.growth_top_share,
+        ),
+        "county_shock": build_county_shock(
+            r, t0=o.county_shock_years[0], t1=o.county_shock_years[1]
+        ),
+        "metro_shock": build_metro_shock(
+            r, clusters=metro.data, t0=o.metro_shock_years[0], t1=o.metro_shock_years[1]
+        ),
+        "state_shock": build_state_shock(
+            r,
+            mix_year=o.state_mix_year,
+            t0=o.state_shock_years[0],
+            t1=o.state_shock_years[1],
         ),
     }
     return {name: builds[name] for name in PANELS}

@@ -6,6 +6,7 @@ column, check and value at once (lazy validation).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -20,6 +21,7 @@ __all__ = [
     "PLANT_SCHEMA",
     "STATE_INDUSTRY_SCHEMA",
     "PanelSchemaError",
+    "shock_schema",
     "state_growth_schema",
     "validate",
 ]
@@ -240,6 +242,65 @@ PLANT_SCHEMA = pa.DataFrameSchema(
     unique=["idvar", "timevar"],
     strict=False,
 )
+
+
+def shock_schema(
+    region: str, pattern: str, t0: int, t1: int, top: str = "top_share"
+) -> pa.DataFrameSchema:
+    """Return the schema of a shock panel (one row per region; :mod:`agglomeration.panels.shocks`).
+
+    ``region`` is the region id column (matching ``pattern``); the employment columns are named
+    by the years ``t0`` and ``t1`` of the shock. Shares-based columns are missing together (a
+    region without a disclosed industry); the largest industry share ``top`` (of the industries
+    of the Herfindahl index) bounds the index, ``top**2 <= herfindahl <= top``; ``emp_change``
+    is the log ratio of the employment columns.
+    """
+    e0, e1 = f"employment_{t0}", f"employment_{t1}"
+    mix = ["herfindahl", top, "bartik"]
+
+    def _change_matches(df: pd.DataFrame) -> pd.Series:
+        ok = df[e0].gt(0) & df[e1].gt(0)
+        ref = (df[e1] / df[e0]).where(ok)
+        implied = df["emp_change"].where(ok)
+        return ~ok | (implied - np.log(ref)).abs().lt(1e-9)
+
+    return pa.DataFrameSchema(
+        {
+            region: pa.Column(str, pa.Check.str_matches(pattern)),
+            "state_fips": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+            "census_region": pa.Column(
+                str, pa.Check.isin(["Northeast", "Midwest", "South", "West"])
+            ),
+            e0: pa.Column(float, pa.Check.gt(0)),
+            e1: pa.Column(float, _nonneg, nullable=True),
+            "emp_change": pa.Column(float, _finite, nullable=True),
+            f"log_employment_{t0}": pa.Column(float, _finite),
+            "herfindahl": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "top_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            top: pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "disclosed_share": pa.Column(float, pa.Check.gt(0), nullable=True),
+            "bartik": pa.Column(float, _finite, nullable=True),
+            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+        },
+        checks=[
+            pa.Check(
+                lambda df: df[mix].isna().all(axis=1) | df[mix].notna().all(axis=1),
+                name="herfindahl, top_share and bartik are missing together",
+            ),
+            pa.Check(
+                lambda df: df["herfindahl"].isna()
+                | (
+                    df["herfindahl"].ge(df[top] ** 2 - 1e-12)
+                    & df["herfindahl"].le(df[top] + 1e-12)
+                ),
+                name=f"{top}**2 <= herfindahl <= {top}",
+            ),
+            pa.Check(_change_matches, name="emp_change = log(employment_t1 / employment_t0)"),
+        ],
+        unique=[region],
+        strict=False,
+    )
 
 
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.DataFrame:
