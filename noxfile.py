@@ -153,8 +153,8 @@ def explorer(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def verify(session: nox.Session) -> None:
-    """Recompute every estimate from the raw data and compare with the committed registry."""
-    _pipeline(session, "estimate", "tfp_table", force=True)
+    """Recompute every estimate and quoted number from raw data; compare with the registry."""
+    _pipeline(session, "tables", force=True)
     _py(session, "analysis/registry.py", "compare")
 
 

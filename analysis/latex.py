@@ -11,14 +11,15 @@ import subprocess
 
 from agglomeration.errors import AgglomerationError
 
-from project_paths import BLD, ROOT, TABLES, write_text
+from project_paths import BLD, FIGURES, ROOT, TABLES, write_text
 from step import Step
 
 PAPER = ROOT / "paper"
 
 STEP = Step(
     "latex",
-    reads=(PAPER / "main.tex", TABLES, BLD / "macros.tex"),
+    reads=(PAPER / "main.tex", PAPER / "references.bib", TABLES, FIGURES, BLD / "macros.tex",
+           BLD / "numbers.tex"),
     produces=(PAPER / "main.pdf",),
     summary="paper/main.tex + generated tables and macros -> paper/main.pdf",
 )

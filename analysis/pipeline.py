@@ -44,8 +44,10 @@ STEP_MODULES: tuple[str, ...] = (
     "data",
     "build",
     "estimate",
+    "risk",
     "tfp_table",
     "tables",
+    "figures",
     "latex",
     "explorer",
 )

@@ -20,6 +20,8 @@ RESULTS = ROOT / "results"
 SPECS = ROOT / "analysis" / "specs"
 MONTECARLO_CONLEY = ROOT / "analysis" / "montecarlo_conley_coverage.csv"
 """The committed result of `nox -s montecarlo` (500 replications; 3-5 minutes on 2 cores)."""
+MONTECARLO_SHIFT_SHARE = ROOT / "analysis" / "montecarlo_shift_share_coverage.csv"
+"""The committed result of analysis/montecarlo_shift_share.py (AKM coverage)."""
 
 
 def _umask() -> int:

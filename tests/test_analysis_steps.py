@@ -73,3 +73,31 @@ def test_registry_compare_detects_differences():
     assert any("estimate" in p for p in registry.compare(_est(estimate=0.5001), _est()))
     assert any("n_obs" in p for p in registry.compare(_est(n_obs=99), _est()))
     assert any("registry only" in p for p in registry.compare(_est(term="y"), _est()))
+
+
+def test_registry_main_catches_a_perturbed_and_a_missing_entry(tmp_path, monkeypatch, capsys):
+    """verify's comparison exits 1 and names a changed number and a missing row."""
+    est, res = tmp_path / "estimates", tmp_path / "results"
+    est.mkdir()
+    res.mkdir()
+    for reg in registry.REGISTRIES:
+        if reg.text:
+            frame = pd.DataFrame({"macro": ["A", "B"], "value": ["0.074", "65,410"], "source": "x"})
+        else:
+            row = {c: "k" for c in reg.keys} | {c: 0.5 for c in reg.numeric}
+            row |= {c: 3 for c in reg.exact}
+            frame = pd.DataFrame([row])
+        frame.to_csv(est / reg.built, index=False)
+        frame.to_csv(res / reg.committed, index=False)
+    monkeypatch.setattr(registry, "ESTIMATES", est)
+    monkeypatch.setattr(registry, "RESULTS", res)
+    assert registry.main(["compare"]) == 0
+    assert "differences" in capsys.readouterr().out
+    # a printed number of the text changes, and a regression row disappears
+    (est / "macros.csv").write_text("macro,value,source\nA,0.075,x\nB,\"65,410\",x\n")
+    first = registry.REGISTRIES[0]
+    pd.read_csv(est / first.built).iloc[:0].to_csv(est / first.built, index=False)
+    assert registry.main(["compare"]) == 1
+    out = capsys.readouterr().out
+    assert "A: value 0.075 != 0.074" in out
+    assert "k k k: registry only" in out

@@ -457,15 +457,27 @@ def test_each_raw_file_is_opened_once_per_build(raw_dir, monkeypatch):
 
     monkeypatch.setattr(pd, "read_csv", counting)
     builds = build_panels(RawData(raw_dir))
-    assert set(builds) == {"county", "county_sector", "state_industry", "metro_clusters", "plants"}
+    assert set(builds) == {
+        "county",
+        "county_sector",
+        "state_industry",
+        "metro_clusters",
+        "plants",
+        "metros",
+        "cluster_pairs",
+        "state_growth",
+        "county_shock",
+        "metro_shock",
+        "state_shock",
+    }
     counts = pd.Series(opened).value_counts()
     assert (counts == 1).all(), counts[counts > 1]
-    # every raw file is used but the national 6-digit file and the state names; the ACS, ABS
-    # and CBP county files feed both the county and the county x sector panels, once
+    # every raw file is used but the state names; the ACS, ABS and CBP county files feed the
+    # county, county x sector and shock panels, once
     assert {FILES["acs_county"], FILES["abs_county_naics2"], FILES["county_population"]} <= set(
         opened
     )
-    assert set(opened) == set(FILES.values()) - {FILES["cbp_national_naics6"], FILES["state_fips"]}
+    assert set(opened) == set(FILES.values()) - {FILES["state_fips"]}
 
 
 def test_strong_agrees_with_cluster_lq_on_real_metro_panel(metro, raw_dir):
@@ -499,3 +511,12 @@ def test_strong_agrees_with_cluster_lq_on_real_metro_panel(metro, raw_dir):
         expected = (lq[known] >= q75) & (lq[known] > 0)
         got = g["strong"].to_numpy()[known].astype(bool)
         assert (got == expected).all(), cluster
+
+
+def test_every_state_panel_industry_has_a_title(state):
+    from agglomeration.data.concordance import INDUSTRY_TITLES, NAICS3_CONCORDANCE
+
+    assert set(state.data["industry"]) == set(INDUSTRY_TITLES)
+    # pooled industries carry the concordance's own names
+    for _, (code, name) in NAICS3_CONCORDANCE.items():
+        assert INDUSTRY_TITLES[code] == name

@@ -14,10 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
+from agglomeration.errors import InputError
+
 __all__ = [
+    "weighted_centres",
     "EARTH_RADIUS_KM",
     "NeighborPairs",
     "check_coordinates",
@@ -49,26 +53,30 @@ def check_coordinates(
     ------
     ValueError
         If the lengths differ, any coordinate is missing, a latitude lies outside [-90, 90] or
-        a longitude outside [-180, 360]; the message gives the offending count.
+        a longitude outside [-180, 180]; the message gives the offending count.
     """
     la = np.ascontiguousarray(lat, dtype=np.float64).ravel()
     lo = np.ascontiguousarray(lon, dtype=np.float64).ravel()
     if la.shape != lo.shape:
-        raise ValueError(
+        raise InputError(
             f"lat has {la.size} values but lon has {lo.size}; pass arrays of equal length."
         )
     n_missing = int((~np.isfinite(la) | ~np.isfinite(lo)).sum())
     if n_missing:
-        raise ValueError(
+        raise InputError(
             f"{n_missing} rows have missing or non-finite coordinates (lat/lon); "
             "drop or geocode them before computing distances."
         )
     bad_lat = int(((la < -90) | (la > 90)).sum())
     if bad_lat:
-        raise ValueError(f"{bad_lat} latitudes lie outside [-90, 90]; are lat and lon swapped?")
-    bad_lon = int(((lo < -180) | (lo > 360)).sum())
+        raise InputError(f"{bad_lat} latitudes lie outside [-90, 90]; are lat and lon swapped?")
+    bad_lon = int(((lo < -180) | (lo > 180)).sum())
     if bad_lon:
-        raise ValueError(f"{bad_lon} longitudes lie outside [-180, 360]; check the lon column.")
+        example = lo[(lo < -180) | (lo > 180)][:3].tolist()
+        raise InputError(
+            f"{bad_lon} longitudes lie outside [-180, 180] (e.g. {example}); check the lon "
+            "column, or convert 0-360 longitudes with ((lon + 180) % 360) - 180."
+        )
     return la, lo
 
 
@@ -113,6 +121,51 @@ def to_unit_sphere(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.float64]:
     lmb = np.radians(np.asarray(lon, dtype=np.float64))
     cphi = np.cos(phi)
     return np.column_stack([cphi * np.cos(lmb), cphi * np.sin(lmb), np.sin(phi)])
+
+
+def weighted_centres(
+    lat: ArrayLike, lon: ArrayLike, weights: ArrayLike, groups: ArrayLike
+) -> pd.DataFrame:
+    """Weighted centre of the points of each group, taken on the unit sphere.
+
+    Each point is mapped to the unit sphere (:func:`to_unit_sphere`), the weighted sum of each
+    group's vectors is taken and mapped back to latitude and longitude, so that a group that
+    spans the 180th meridian (Alaska) gets a centre inside it, unlike the mean of longitudes.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Coordinates in decimal degrees.
+    weights : array_like
+        Non-negative weights (e.g. land area, employment); a group needs a positive total.
+    groups : array_like
+        Group label of every point.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (sorted): ``group``, ``lat``, ``lon``, ``weight`` (the total).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if (w < 0).any() or not np.isfinite(w).all():
+        raise InputError("weights must be finite and >= 0 to take weighted centres.")
+    la, lo = check_coordinates(lat, lon)
+    xyz = to_unit_sphere(la, lo) * w[:, None]
+    frame = pd.DataFrame(xyz, columns=["x", "y", "z"]).assign(weight=w)
+    sums = frame.groupby(np.asarray(groups), sort=True).sum()
+    x, y, z = (sums[c].to_numpy() for c in ("x", "y", "z"))
+    norm = np.sqrt(x**2 + y**2 + z**2)
+    if (sums["weight"].to_numpy() <= 0).any():
+        bad = sums.index[sums["weight"].to_numpy() <= 0].tolist()[:5]
+        raise InputError(f"groups {bad} have no positive weight; their centre is undefined.")
+    return pd.DataFrame(
+        {
+            "group": sums.index.to_numpy(),
+            "lat": np.degrees(np.arcsin(z / norm)),
+            "lon": np.degrees(np.arctan2(y, x)),
+            "weight": sums["weight"].to_numpy(),
+        }
+    )
 
 
 def _chord_from_km(d_km: float) -> float:
@@ -190,7 +243,7 @@ def neighbor_pairs(
         :func:`check_coordinates`).
     """
     if not np.isfinite(cutoff_km) or cutoff_km <= 0:
-        raise ValueError(f"cutoff_km must be a positive number of km, got {cutoff_km!r}.")
+        raise InputError(f"cutoff_km must be a positive number of km, got {cutoff_km!r}.")
     la, lo = check_coordinates(lat, lon)
     xyz = to_unit_sphere(la, lo)
     if not with_distances:

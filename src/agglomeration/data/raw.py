@@ -15,6 +15,7 @@ READERS: dict[str, Callable[[Path | str], pd.DataFrame]] = {
     "cbp_county": readers.read_cbp_county,
     "cbp_state_naics3": readers.read_cbp_state_naics3,
     "cbp_national_naics3": readers.read_cbp_national_naics3,
+    "cbp_national_naics6": readers.read_cbp_national_naics6,
     "cbp_cbsa_naics6": readers.read_cbp_cbsa_naics6,
     "bea_gdp": readers.read_bea_gdp,
     "patents_county": readers.read_patents_county,

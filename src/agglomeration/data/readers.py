@@ -23,6 +23,7 @@ __all__ = [
     "read_cbp_cbsa_naics6",
     "read_cbp_county",
     "read_cbp_national_naics3",
+    "read_cbp_national_naics6",
     "read_cbp_state_naics3",
     "read_cluster_crosswalk",
     "read_commuting_zones",
@@ -191,6 +192,16 @@ def read_cbp_state_naics3(raw_dir: Path | str) -> pd.DataFrame:
 def read_cbp_national_naics3(raw_dir: Path | str) -> pd.DataFrame:
     """Read CBP US x 3-digit NAICS x year, the benchmark for location quotients."""
     return _read_cbp_industry(raw_dir, "cbp_national_naics3", [])
+
+
+def read_cbp_national_naics6(raw_dir: Path | str) -> pd.DataFrame:
+    """Read CBP US x 6-digit NAICS x year (employment, establishments, Q1 payroll).
+
+    Codes are in the NAICS vintage of each year (1997 in 2001-02, 2002 in 2003-07, 2007 in
+    2008-11, 2012 in 2012-16, 2017 from 2017). Suppressed national cells are published as ``NA``
+    and read as missing.
+    """
+    return _read_cbp_industry(raw_dir, "cbp_national_naics6", [])
 
 
 def read_cbp_cbsa_naics6(raw_dir: Path | str) -> pd.DataFrame:

@@ -64,7 +64,8 @@ def _check_types(spec: Spec, data: pd.DataFrame) -> None:
     """Numeric outcome, regressors, instruments and weights; warn on float fixed effects."""
 
     def numeric(col: str) -> bool:
-        return bool(pd.api.types.is_numeric_dtype(data[col]))
+        dt = data[col].dtype
+        return bool(pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
 
     role = {spec.outcome: "outcome"}
     for r in spec.regressors:
@@ -208,6 +209,14 @@ def prepare_sample(spec: Spec, data: pd.DataFrame, variances: Sequence[Variance]
         if miss.any():
             dropped.append((f"missing or non-finite {col}", int(miss.sum())))
             d = d.loc[~miss]
+    # booleans (e.g. a strong-cluster flag) enter as 0/1 numbers, never as categories
+    flags = [
+        c
+        for c in (*spec.regressors, *spec.endogenous, *spec.instruments)
+        if c not in spec.categorical and pd.api.types.is_bool_dtype(d[c].dtype)
+    ]
+    if flags:
+        d = d.assign(**{c: d[c].astype("float64") for c in flags})
     if spec.estimator == "poisson":
         n_neg = int((d[spec.outcome] < 0).sum())
         if n_neg:

@@ -48,8 +48,11 @@ from agglomeration.inference import (
     SpatialNeighbors,
     conley_meat,
     conley_vcov_from_fit,
+    dyadic_meat,
+    dyadic_vcov,
     spatial_neighbors,
 )
+from agglomeration.inference.dyadic import n_nodes
 
 if TYPE_CHECKING:
     from agglomeration.estimation.engine import FittedModel
@@ -59,6 +62,7 @@ __all__ = [
     "Conley",
     "Covariance",
     "DriscollKraay",
+    "Dyadic",
     "Hetero",
     "IID",
     "Variance",
@@ -528,6 +532,53 @@ class Conley(Variance):
             cutoff_km=self.cutoff_km,
             serial_lags=self.lags or 0,
         )
+
+
+@dataclass(frozen=True)
+class Dyadic(Variance):
+    """Dyadic-robust variance for regressions on pairs of units (Cameron & Miller 2014).
+
+    Errors may be correlated for any two dyads that share a node (e.g. two cluster pairs that
+    share a cluster); computed by :func:`agglomeration.inference.dyadic_vcov` from the model's
+    scores and bread. For IV the meat is mapped as for the other variances.
+
+    Attributes
+    ----------
+    node_a, node_b : str
+        Columns holding the two nodes of each dyad.
+    """
+
+    node_a: str = "node_a"
+    node_b: str = "node_b"
+    type: ClassVar[str] = "dyadic"
+    small_sample: ClassVar[str] = "G / (G - 1), G nodes; normal reference"
+
+    def columns(self) -> tuple[str, ...]:
+        """Return the two node columns."""
+        return (self.node_a, self.node_b)
+
+    @property
+    def label(self) -> str:
+        """Label ``dyadic(a, b)``."""
+        return f"dyadic({self.node_a}, {self.node_b})"
+
+    def describe(self) -> dict[str, Any]:
+        """Return the structured fields; ``cluster`` names the node columns."""
+        return {**super().describe(), "cluster": f"{self.node_a}+{self.node_b}"}
+
+    def compute(
+        self, model: FittedModel, data: pd.DataFrame, cache: MutableMapping[Any, Any] | None = None
+    ) -> Covariance:
+        """Return the dyadic-robust variance from the model's scores and bread."""
+        scores = model.scores()
+        a = model.meat_map()
+        i, j = data[self.node_a].to_numpy(), data[self.node_b].to_numpy()
+        if a is None:
+            v = dyadic_vcov(scores, model.bread(), i, j)
+        else:
+            meat = a @ dyadic_meat(scores, i, j) @ a.T
+            v = n_nodes(i, j) / (n_nodes(i, j) - 1.0) * (model.bread() @ meat @ model.bread())
+        return Covariance(np.asarray(0.5 * (v + v.T)), n_nodes(i, j), None)
 
 
 def _neighbors(

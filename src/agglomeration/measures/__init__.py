@@ -38,10 +38,17 @@ and for metro clusters (CBP CBSA x 6-digit NAICS with the USCMP tables)::
 
 Modules: :mod:`.concentration` (density, LQ, Herfindahl, Krugman, Hoover, Gini),
 :mod:`.ellison_glaeser` (EG 1997 gamma, EGK 2010 coagglomeration), :mod:`.clusters`
-(Delgado-Porter-Stern), :mod:`.relatedness` (co-location relatedness, related employment).
+(Delgado-Porter-Stern), :mod:`.relatedness` (co-location relatedness, related employment), :mod:`.cluster_relatedness`
+(industry relatedness from the Cluster Mapping's cluster relatedness).
 """
 
 from agglomeration.measures._validate import MeasureResult, MissingRule, mark_suppressed
+from agglomeration.measures.cluster_relatedness import (
+    RELATEDNESS_MEASURES,
+    industry_cluster_weights,
+    industry_relatedness_from_clusters,
+    permute_industries,
+)
 from agglomeration.measures.clusters import (
     cluster_strength,
     prepare_cluster_crosswalk,
@@ -64,16 +71,20 @@ from agglomeration.measures.relatedness import colocation_relatedness, related_e
 __all__ = [
     "MeasureResult",
     "MissingRule",
+    "RELATEDNESS_MEASURES",
     "cluster_strength",
     "coagglomeration",
     "colocation_relatedness",
     "ellison_glaeser_gamma",
     "employment_density",
     "hoover_localisation",
+    "industry_cluster_weights",
+    "industry_relatedness_from_clusters",
     "krugman_specialisation",
     "location_quotient",
     "locational_gini",
     "mark_suppressed",
+    "permute_industries",
     "plant_herfindahl",
     "plant_herfindahl_from_counts",
     "prepare_cluster_crosswalk",

@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from agglomeration.data.raw import RawData, as_raw
+from agglomeration.measures import related_cluster_pairs
 from agglomeration.panels._build import DropLog, PanelBuild, sum_strict
+from agglomeration.panels.cluster_pairs import build_cluster_pairs
 from agglomeration.panels.county import (
     COUNTY_RECODES,
     DEFAULT_POPDENS_YEARS,
@@ -25,8 +27,14 @@ from agglomeration.panels.county import (
 )
 from agglomeration.panels.county_sector import COUNTY_SECTOR_COLUMNS, build_county_sector_panel
 from agglomeration.panels.metro_clusters import build_metro_clusters
+from agglomeration.panels.metros import build_metros
 from agglomeration.panels.plants import build_plant_panel
 from agglomeration.panels.schemas import PanelSchemaError
+from agglomeration.panels.shocks import SHOCK_TABLES
+from agglomeration.panels.shocks_county import build_county_shock
+from agglomeration.panels.shocks_metro import build_metro_shock
+from agglomeration.panels.shocks_state import build_state_shock
+from agglomeration.panels.state_growth import DEFAULT_GROWTH_PERIODS, build_state_growth_panel
 from agglomeration.panels.state_industry import build_state_industry_panel, eg_gamma_table
 
 __all__ = [
@@ -37,12 +45,19 @@ __all__ = [
     "PanelBuild",
     "PanelOptions",
     "PanelSchemaError",
+    "SHOCK_TABLES",
     "build_county_panel",
+    "build_cluster_pairs",
+    "build_county_shock",
     "build_county_sector_panel",
     "build_metro_clusters",
+    "build_metro_shock",
+    "build_metros",
     "build_panels",
     "build_plant_panel",
+    "build_state_growth_panel",
     "build_state_industry_panel",
+    "build_state_shock",
     "eg_gamma_table",
     "sum_strict",
 ]
@@ -52,7 +67,13 @@ PANELS: tuple[str, ...] = (
     "county_sector",
     "state_industry",
     "metro_clusters",
+    "metros",
+    "cluster_pairs",
     "plants",
+    "state_growth",
+    "county_shock",
+    "metro_shock",
+    "state_shock",
 )
 """Names of the panels :func:`build_panels` builds, in build order."""
 
@@ -78,6 +99,25 @@ class PanelOptions:
         Quantile of the cluster LQ across metros above which a metro's cluster is strong.
     related_cluster_flag : str
         Column of the Cluster Mapping relatedness table marking related cluster pairs.
+    growth_periods : tuple of (int, int)
+        Periods ``(start, end)`` of the state x industry growth panel.
+    growth_relatedness_base_year : int
+        Year of the national 6-digit employment weights that carry the Cluster Mapping's
+        cluster relatedness to 3-digit industries (the first year in the crosswalk's NAICS
+        vintage; see :func:`build_state_growth_panel`).
+    growth_placebo_seed : int
+        Seed of the placebo permutation of industries in the growth panel.
+    growth_top_share : float
+        Share of each industry's links counted as related in the growth panel's ``_top10``
+        pools.
+    county_shock_years, metro_shock_years : (int, int)
+        Years before and after the shock of the county and metro shock panels (CBP employment;
+        the sector mix is ABS 2017 and the metro 6-digit mix CBP 2019, so the metro shock must
+        start in 2019).
+    state_shock_years : (int, int)
+        Years before and after the shock of the state shock panel.
+    state_mix_year : int
+        Year of the states' 3-digit industry mix.
     """
 
     county_lag_band_km: float = 100.0
@@ -87,6 +127,14 @@ class PanelOptions:
     related_threshold: float = 0.3
     strong_quantile: float = 0.75
     related_cluster_flag: str = "rel_all_90_v3"
+    growth_periods: tuple[tuple[int, int], ...] = DEFAULT_GROWTH_PERIODS
+    growth_relatedness_base_year: int = 2017
+    growth_placebo_seed: int = 20140
+    growth_top_share: float = 0.1
+    county_shock_years: tuple[int, int] = (2019, 2021)
+    metro_shock_years: tuple[int, int] = (2019, 2021)
+    state_shock_years: tuple[int, int] = (2007, 2010)
+    state_mix_year: int = 2006
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for build manifests)."""
@@ -112,19 +160,47 @@ def build_panels(
     """
     o = options or PanelOptions()
     r = as_raw(raw)
-    return {
-        "county": build_county_panel(
-            r,
-            lag_band_km=o.county_lag_band_km,
-            rings_km=o.county_rings_km,
-            popdens_years=o.county_popdens_years,
-        ),
+    county = build_county_panel(
+        r,
+        lag_band_km=o.county_lag_band_km,
+        rings_km=o.county_rings_km,
+        popdens_years=o.county_popdens_years,
+    )
+    metro = build_metro_clusters(
+        r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
+    )
+    related = r.get("related_clusters")
+    pairs = related_cluster_pairs(
+        related, column=o.related_cluster_flag, cluster="cluster_a", related_cluster="cluster_b"
+    )
+    builds = {
+        "county": county,
         "county_sector": build_county_sector_panel(r),
         "state_industry": build_state_industry_panel(
             r, related_base_year=o.related_base_year, related_threshold=o.related_threshold
         ),
-        "metro_clusters": build_metro_clusters(
-            r, strong_quantile=o.strong_quantile, related_flag=o.related_cluster_flag
-        ),
+        "metro_clusters": metro,
+        "metros": build_metros(metro.data, county.data, pairs),
+        "cluster_pairs": build_cluster_pairs(metro.data, related),
         "plants": build_plant_panel(r),
+        "state_growth": build_state_growth_panel(
+            r,
+            periods=o.growth_periods,
+            relatedness_base_year=o.growth_relatedness_base_year,
+            placebo_seed=o.growth_placebo_seed,
+            top_share=o.growth_top_share,
+        ),
+        "county_shock": build_county_shock(
+            r, t0=o.county_shock_years[0], t1=o.county_shock_years[1]
+        ),
+        "metro_shock": build_metro_shock(
+            r, clusters=metro.data, t0=o.metro_shock_years[0], t1=o.metro_shock_years[1]
+        ),
+        "state_shock": build_state_shock(
+            r,
+            mix_year=o.state_mix_year,
+            t0=o.state_shock_years[0],
+            t1=o.state_shock_years[1],
+        ),
     }
+    return {name: builds[name] for name in PANELS}

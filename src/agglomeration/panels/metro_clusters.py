@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from agglomeration.data.raw import RawData, as_raw
@@ -136,6 +137,7 @@ def build_metro_clusters(
         }
     )
     df = df.join(est, on=["cbsa", "cluster"])
+    df["log_metro_employment"] = np.log(df["metro_employment"])
     absent = df["establishments"].isna()
     log.add(
         "cbp",
@@ -239,6 +241,7 @@ def build_metro_clusters(
         "employment",
         "establishments",
         "metro_employment",
+        "log_metro_employment",
         "cluster_lq",
         "strong",
         "related_employment",

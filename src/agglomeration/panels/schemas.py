@@ -6,6 +6,7 @@ column, check and value at once (lazy validation).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -16,9 +17,12 @@ __all__ = [
     "COUNTY_SECTOR_SCHEMA",
     "county_schema",
     "METRO_CLUSTER_SCHEMA",
+    "METRO_SCHEMA",
     "PLANT_SCHEMA",
     "STATE_INDUSTRY_SCHEMA",
     "PanelSchemaError",
+    "shock_schema",
+    "state_growth_schema",
     "validate",
 ]
 
@@ -147,6 +151,50 @@ STATE_INDUSTRY_SCHEMA = pa.DataFrameSchema(
     strict=False,
 )
 
+def state_growth_schema(measures: tuple[str, ...]) -> pa.DataFrameSchema:
+    """Return the schema of the state x industry x period growth panel for these measures.
+
+    Each measure ``m`` has ``related_employment_<m>[_top10][_placebo]_start`` (>= 0, missing
+    for industries without relatedness) and their logs (finite, missing where the pool is 0).
+    Growth is defined exactly where both ends are positive.
+    """
+    kinds = ("", "_top10", "_placebo", "_top10_placebo")
+    pools = [f"related_employment_{m}{s}_start" for m in measures for s in kinds]
+    cols = {
+        "state_fips": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "state_abbr": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "industry": pa.Column(str),
+        "state_industry": pa.Column(str),
+        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{4}$")),
+        "period_start": pa.Column("int64", pa.Check.in_range(2001, 2021)),
+        "period_end": pa.Column("int64", pa.Check.in_range(2001, 2021)),
+        "employment_start": pa.Column(float, _nonneg, nullable=True),
+        "employment_end": pa.Column(float, _nonneg, nullable=True),
+        "growth": pa.Column(float, _finite, nullable=True),
+        "log_employment_start": pa.Column(float, _finite, nullable=True),
+        **{c: pa.Column(float, _nonneg, nullable=True) for c in pools},
+        **{f"log_{c}": pa.Column(float, _finite, nullable=True) for c in pools},
+        "industry_traded_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+    }
+    return pa.DataFrameSchema(
+        cols,
+        checks=[
+            pa.Check(
+                lambda df: df["growth"].notna()
+                == (df["employment_start"].gt(0) & df["employment_end"].gt(0)),
+                name="growth defined exactly where start and end employment are positive",
+            ),
+            pa.Check(
+                lambda df: df["period_start"] < df["period_end"], name="period_start < period_end"
+            ),
+        ],
+        unique=["state_fips", "industry", "period"],
+        strict=True,
+    )
+
+
 METRO_CLUSTER_SCHEMA = pa.DataFrameSchema(
     {
         "cbsa": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
@@ -166,6 +214,20 @@ METRO_CLUSTER_SCHEMA = pa.DataFrameSchema(
     strict=False,
 )
 
+METRO_SCHEMA = pa.DataFrameSchema(
+    {
+        "cbsa": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "metro_employment": pa.Column(float, pa.Check.gt(0)),
+        "n_strong": pa.Column("int64", pa.Check.in_range(0, 51)),
+        "strong_share": pa.Column(float, pa.Check.in_range(0, 1)),
+        "patents": pa.Column(float, _nonneg, nullable=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+    },
+    unique=["cbsa"],
+    strict=False,
+)
+
 PLANT_SCHEMA = pa.DataFrameSchema(
     {
         "idvar": pa.Column("int64"),
@@ -180,6 +242,65 @@ PLANT_SCHEMA = pa.DataFrameSchema(
     unique=["idvar", "timevar"],
     strict=False,
 )
+
+
+def shock_schema(
+    region: str, pattern: str, t0: int, t1: int, top: str = "top_share"
+) -> pa.DataFrameSchema:
+    """Return the schema of a shock panel (one row per region; :mod:`agglomeration.panels.shocks`).
+
+    ``region`` is the region id column (matching ``pattern``); the employment columns are named
+    by the years ``t0`` and ``t1`` of the shock. Shares-based columns are missing together (a
+    region without a disclosed industry); the largest industry share ``top`` (of the industries
+    of the Herfindahl index) bounds the index, ``top**2 <= herfindahl <= top``; ``emp_change``
+    is the log ratio of the employment columns.
+    """
+    e0, e1 = f"employment_{t0}", f"employment_{t1}"
+    mix = ["herfindahl", top, "bartik"]
+
+    def _change_matches(df: pd.DataFrame) -> pd.Series:
+        ok = df[e0].gt(0) & df[e1].gt(0)
+        ref = (df[e1] / df[e0]).where(ok)
+        implied = df["emp_change"].where(ok)
+        return ~ok | (implied - np.log(ref)).abs().lt(1e-9)
+
+    return pa.DataFrameSchema(
+        {
+            region: pa.Column(str, pa.Check.str_matches(pattern)),
+            "state_fips": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+            "census_region": pa.Column(
+                str, pa.Check.isin(["Northeast", "Midwest", "South", "West"])
+            ),
+            e0: pa.Column(float, pa.Check.gt(0)),
+            e1: pa.Column(float, _nonneg, nullable=True),
+            "emp_change": pa.Column(float, _finite, nullable=True),
+            f"log_employment_{t0}": pa.Column(float, _finite),
+            "herfindahl": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "top_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            top: pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+            "disclosed_share": pa.Column(float, pa.Check.gt(0), nullable=True),
+            "bartik": pa.Column(float, _finite, nullable=True),
+            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+        },
+        checks=[
+            pa.Check(
+                lambda df: df[mix].isna().all(axis=1) | df[mix].notna().all(axis=1),
+                name="herfindahl, top_share and bartik are missing together",
+            ),
+            pa.Check(
+                lambda df: df["herfindahl"].isna()
+                | (
+                    df["herfindahl"].ge(df[top] ** 2 - 1e-12)
+                    & df["herfindahl"].le(df[top] + 1e-12)
+                ),
+                name=f"{top}**2 <= herfindahl <= {top}",
+            ),
+            pa.Check(_change_matches, name="emp_change = log(employment_t1 / employment_t0)"),
+        ],
+        unique=[region],
+        strict=False,
+    )
 
 
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from agglomeration.data.concordance import bea_industry_map, concord_naics3
 from agglomeration.data.raw import RawData, as_raw
-from agglomeration.geo import to_unit_sphere
+from agglomeration.geo import weighted_centres
 from agglomeration.measures import (
     colocation_relatedness,
     ellison_glaeser_gamma,
@@ -300,16 +300,13 @@ def state_geography(gaz: pd.DataFrame) -> pd.DataFrame:
     180th meridian, gets a centre inside the state) and mapped back to degrees.
     """
     g = gaz.assign(state_fips=gaz["fips"].str[:2])
-    xyz = to_unit_sphere(g["lat"], g["lon"]) * g["land_area_km2"].to_numpy()[:, None]
-    sums = pd.DataFrame(xyz, columns=["x", "y", "z"]).groupby(g["state_fips"].to_numpy()).sum()
-    x, y, z = (sums[c].to_numpy() for c in ("x", "y", "z"))
-    norm = np.sqrt(x**2 + y**2 + z**2)
+    c = weighted_centres(g["lat"], g["lon"], g["land_area_km2"], g["state_fips"])
     return pd.DataFrame(
         {
-            "state_fips": sums.index.astype(str),
-            "state_land_km2": g.groupby("state_fips")["land_area_km2"].sum().to_numpy(),
-            "lat": np.degrees(np.arcsin(z / norm)),
-            "lon": np.degrees(np.arctan2(y, x)),
+            "state_fips": c["group"].astype(str),
+            "state_land_km2": c["weight"],
+            "lat": c["lat"],
+            "lon": c["lon"],
         }
     )
 

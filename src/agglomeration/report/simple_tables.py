@@ -1,4 +1,8 @@
-"""Regression and summary tables (LaTeX booktabs, Markdown, HTML) and the paper's macros.
+"""Tables from frames built in code: regression columns, summary statistics, any frame.
+
+These are the first-release builders, kept for the analysis steps that call them. A regression
+table declared in a TOML file and filled from the registry is
+:func:`agglomeration.report.build_table`.
 
 Tables are built from tidy estimate frames (one row per term: ``term``, ``estimate``,
 ``std_error``, ``p_value``) plus model-level rows (fixed effects, N, clusters, variance), so that
@@ -16,12 +20,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from agglomeration.errors import InputError
+from agglomeration.report.format import escape_latex, format_number, stars
+
 __all__ = [
     "TableColumn",
-    "describe_variance",
-    "format_number",
     "make_frame_table",
-    "make_macros",
     "make_regression_table",
     "make_summary_table",
 ]
@@ -50,98 +54,6 @@ class TableColumn:
     stats: Mapping[str, str] = field(default_factory=dict)
 
 
-def describe_variance(
-    row: Mapping[str, object],
-    names: Mapping[str, str] | None = None,
-    *,
-    within: str | None = None,
-    serial_unit: str | None = None,
-) -> str:
-    """Describe a variance estimator for a reader, from its structured registry fields.
-
-    Parameters
-    ----------
-    row : mapping
-        A registry row (or :meth:`agglomeration.estimation.Variance.describe`) with
-        ``variance_type``, ``cluster``, ``cutoff_km``, ``kernel``, ``lags``.
-    names : mapping, optional
-        Reader names of columns, e.g. ``{"fips": "county", "state_fips": "state"}``.
-    within, serial_unit : str, optional
-        For Conley: the period spatial correlation is confined to, and the unit of the serial
-        part (reader names).
-
-    Returns
-    -------
-    str
-        E.g. ``"cluster by state"``, ``"two-way: county and year"``,
-        ``"Conley 100 km, within year + serial within county"``.
-    """
-    nm = dict(names or {})
-    vtype = str(row["variance_type"])
-    if vtype == "iid":
-        return "iid (homoskedastic)"
-    if vtype == "hetero":
-        return "heteroskedasticity-robust (HC1)"
-    if vtype == "cluster":
-        cols = [nm.get(c, c) for c in str(row["cluster"]).split("+")]
-        return f"cluster by {cols[0]}" if len(cols) == 1 else f"two-way: {' and '.join(cols)}"
-    lags = _finite_or_none(row.get("lags"))
-    if vtype == "driscoll_kraay":
-        return "Driscoll-Kraay (Bartlett, " + (
-            f"{int(lags)} lags)" if lags is not None else "Newey-West lags)"
-        )
-    if vtype == "conley":
-        cut = _finite_or_none(row.get("cutoff_km"))
-        kernel = "" if row.get("kernel") in (None, "", "uniform") else f", {row['kernel']} kernel"
-        text = f"Conley {cut:g} km{kernel}" if cut is not None else "Conley"
-        if within:
-            text += f", within {within}"
-        if lags and serial_unit:
-            text += f" + serial within {serial_unit}"
-        elif lags:
-            text += f" + serial ({int(lags)} lags)"
-        return text
-    return vtype
-
-
-def _finite_or_none(x: object) -> float | None:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
-
-
-def format_number(x: float, digits: int = 3) -> str:
-    """Format a number with fixed decimals and thousands separators; NaN as an empty string."""
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return ""
-    return f"{x:,.{digits}f}"
-
-
-def _stars(p: float) -> str:
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
-_LATEX_ESCAPES = {
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def _escape_latex(text: str) -> str:
-    return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in str(text))
-
-
 def _render(
     header: list[str],
     body: list[list[str]],
@@ -153,8 +65,12 @@ def _render(
     align: str,
 ) -> str:
     if fmt == "latex":
-        esc = _escape_latex
+        esc = escape_latex
         lines = [
+            r"\ifdefined\AgglTableBox\else\newsavebox{\AgglTableBox}\fi",
+            r"\ifdefined\AgglTableWidth\else\newlength{\AgglTableWidth}\fi",
+            r"\begingroup\small",
+            r"\sbox{\AgglTableBox}{%",
             r"\begin{tabular}{" + align + "}",
             r"\toprule",
             " & ".join(esc(h) for h in header) + r" \\",
@@ -164,11 +80,23 @@ def _render(
             if k in rules:
                 lines.append(r"\midrule")
             lines.append(" & ".join(row) + r" \\")
-        lines.append(r"\bottomrule")
-        lines.append(r"\end{tabular}")
-        out = "\n".join(lines)
+        lines += [
+            r"\bottomrule",
+            r"\end{tabular}%",
+            r"}%",
+            # a table wider than the text is scaled down to it (the last resort)
+            r"\setlength{\AgglTableWidth}{\wd\AgglTableBox}%",
+            r"\ifdim\AgglTableWidth>\linewidth\setlength{\AgglTableWidth}{\linewidth}%",
+            r"\resizebox{\linewidth}{!}{\usebox{\AgglTableBox}}%",
+            r"\else\usebox{\AgglTableBox}\fi\par",
+        ]
         if notes:
-            out += "\n\\par\\smallskip{\\footnotesize " + esc(notes) + "}"
+            lines += [
+                r"\smallskip",
+                r"\parbox{\AgglTableWidth}{\footnotesize\raggedright " + esc(notes) + "}\\par",
+            ]
+        lines.append(r"\endgroup")
+        out = "\n".join(lines)
         if caption or label:
             cap = f"\\caption{{{esc(caption or '')}}}" + (f"\\label{{{label}}}" if label else "")
             out = "\\begin{table}[htbp]\\centering\n" + cap + "\n" + out + "\n\\end{table}"
@@ -196,7 +124,7 @@ def _render(
         if notes:
             out += f"<p>{notes}</p>\n"
         return out
-    raise ValueError(f"fmt must be 'latex', 'markdown' or 'html', got {fmt!r}.")
+    raise InputError(f"fmt must be 'latex', 'markdown' or 'html', got {fmt!r}.")
 
 
 def make_regression_table(
@@ -233,11 +161,11 @@ def make_regression_table(
         The table. Stars: ``*`` p < 0.10, ``**`` p < 0.05, ``***`` p < 0.01.
     """
     if not columns:
-        raise ValueError("columns is empty: pass at least one TableColumn.")
+        raise InputError("columns is empty: pass at least one TableColumn.")
     for col in columns:
         missing = {"term", "estimate", "std_error", "p_value"} - set(col.coefs.columns)
         if missing:
-            raise ValueError(f"column {col.name!r}: coefs lacks {sorted(missing)}.")
+            raise InputError(f"column {col.name!r}: coefs lacks {sorted(missing)}.")
     if terms is None:
         seen: dict[str, None] = {}
         for col in columns:
@@ -245,7 +173,7 @@ def make_regression_table(
                 seen.setdefault(str(t), None)
         terms = list(seen)
     labels = dict(labels or {})
-    esc = _escape_latex if fmt == "latex" else (lambda s: s)
+    esc = escape_latex if fmt == "latex" else (lambda s: s)
     body: list[list[str]] = []
     for t in terms:
         est_row, se_row = [esc(labels.get(t, t))], [""]
@@ -256,7 +184,7 @@ def make_regression_table(
                 se_row.append("")
                 continue
             r = hit.iloc[0]
-            s = _stars(float(r["p_value"]))
+            s = stars(float(r["p_value"]))
             star = f"\\textsuperscript{{{s}}}" if s else ""
             est_row.append(format_number(float(r["estimate"]), digits) + star)
             se_row.append("(" + format_number(float(r["std_error"]), digits) + ")")
@@ -289,9 +217,9 @@ def make_summary_table(
     """
     unknown = [c for c in columns if c not in df.columns]
     if unknown:
-        raise ValueError(f"columns {unknown} are not in the frame; available: {list(df.columns)}.")
+        raise InputError(f"columns {unknown} are not in the frame; available: {list(df.columns)}.")
     labels = dict(labels or {})
-    esc = _escape_latex if fmt == "latex" else (lambda s: s)
+    esc = escape_latex if fmt == "latex" else (lambda s: s)
     body = []
     for c in columns:
         x = pd.to_numeric(df[c], errors="raise").dropna().to_numpy(dtype=float)
@@ -323,7 +251,7 @@ def make_frame_table(
     Numeric cells are formatted with ``digits`` decimals (a mapping gives per-column digits;
     integer columns print without decimals); text cells are escaped for LaTeX.
     """
-    esc = _escape_latex if fmt == "latex" else (lambda s: s)
+    esc = escape_latex if fmt == "latex" else (lambda s: s)
     body: list[list[str]] = []
     for _, row in df.iterrows():
         cells = []
@@ -343,21 +271,3 @@ def make_frame_table(
     header = [str(c) for c in df.columns]
     al = align or ("l" + "r" * (len(header) - 1))
     return _render(header, body, [], fmt, caption, label, notes, al)
-
-
-_MACRO_NAME = re.compile(r"^[A-Za-z]+$")
-
-
-def make_macros(values: Mapping[str, str]) -> str:
-    r"""Render ``\newcommand`` definitions, one per number the text quotes, sorted by name.
-
-    Macro names must be letters only (LaTeX control words); values are inserted as given.
-    """
-    lines = ["% generated by agglomeration.report.make_macros: do not edit"]
-    for name in sorted(values):
-        if not _MACRO_NAME.match(name):
-            raise ValueError(
-                f"macro name {name!r} must contain letters only (a LaTeX control word)."
-            )
-        lines.append(f"\\newcommand{{\\{name}}}{{{values[name]}}}")
-    return "\n".join(lines) + "\n"
