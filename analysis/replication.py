@@ -36,7 +36,7 @@ import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agglomeration.data.acquire import read_checksums
@@ -52,8 +52,10 @@ from replication_sources import (
     Registry,
     SpecInfo,
     data_sources,
+    declared_tables,
     default_registries,
     direct_dependencies,
+    float_in,
     hardware,
     lock_python,
     locked_versions,
@@ -67,6 +69,7 @@ from replication_sources import (
 from step import Step
 
 OUT = ROOT / "REPLICATION.md"
+TABLE_SPECS = ROOT / "analysis" / "table_specs"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Project:
     times: Mapping[str, tuple[float, str]]
     sessions: Sequence[str]
     root: Path = ROOT
+    tables: Mapping[str, tuple[Path, tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Project:
@@ -103,16 +107,36 @@ class Project:
             checksums=read_checksums(DATA_RAW / "SHA256SUMS"),
             times=measured_times(TIMES),
             sessions=nox_sessions(),
+            tables=declared_tables(TABLE_SPECS),
         )
 
     def items(self) -> list[PaperItem]:
-        """Return the generated files the paper uses."""
-        return paper_items(self.tex, self.root / "paper", self.root)
+        """Return the generated files the paper uses (a declared table's caption if unbuilt)."""
+        return paper_items(self.tex, self.root / "paper", self.root, self._float_of)
+
+    def _float_of(self, path: Path) -> tuple[str, str, str] | None:
+        if path.suffix == ".tex" and path.is_file():
+            return float_in(path.read_text(encoding="utf-8", errors="replace"))
+        declared = self.tables.get(path.stem)
+        if declared is not None and path.suffix == ".tex":
+            from agglomeration.report import load_table_spec
+
+            spec = load_table_spec(declared[0])
+            return ("table", spec.caption, spec.label)
+        return None
 
     def replication_map(self) -> list[MapRow]:
-        """One row per table, figure or other generated input of the paper."""
+        """One row per table, figure or other generated input of the paper (computed once)."""
+        cached = self.__dict__.get("_map")
+        if cached is None:
+            cached = self._compute_map()
+            object.__setattr__(self, "_map", cached)
+        return list(cached)
+
+    def _compute_map(self) -> list[MapRow]:
         return [
-            map_row(i, self.steps, self.registries, self.root, self.scripts) for i in self.items()
+            map_row(i, self.steps, self.registries, self.root, self.scripts, self.tables)
+            for i in self.items()
         ]
 
     def run_order(self) -> list[str]:
@@ -166,10 +190,16 @@ def render_map(project: Project) -> str:
             f"step `{r.step}` ({_path(r.script)})" if r.step else "**no step declares this file**"
         )
         if r.specs:
-            specs = ", ".join(f"`{s}`" for s in r.specs)
-            if r.how == "step":
-                specs += " (not built yet: every spec whose registry rows the step reads)"
+            shown = [f"`{s}`" for s in r.specs[:12]]
+            more = f" and {len(r.specs) - 12} more" if len(r.specs) > 12 else ""
+            specs = ", ".join(shown) + more
+            if r.how == "drawn":
+                specs += f" (the data drawn: {_path(r.item.path.with_suffix('.csv'))})"
+            elif r.how == "declared":
+                specs += f" (declared in `analysis/table_specs/{r.item.path.stem}.toml`)"
             rows = f"{r.rows} ({r.spec_ids} spec ids)"
+        elif r.how == "unbuilt":
+            specs, rows = "not built here: run `nox -s paper`, then regenerate", "-"
         else:
             specs, rows = "none (shows no registry estimate)", "-"
         caption = r.item.caption or ("macros the text quotes" if r.item.kind == "input" else "")
@@ -418,9 +448,10 @@ def render(project: Project) -> str:
         "## List of tables and figures",
         "",
         "Every file that `paper/main.tex` inputs, the step that produces it (and so the script "
-        "to read), and the specs and rows of the committed registry (`results/`) whose numbers "
-        "it shows: a row is shown when the built table prints its spec id, or at least two of "
-        "its numbers (estimate, standard error, interval bounds) as the table rounds them.",
+        "to read), and the specs and rows of the committed registry (`results/`) behind it: the "
+        "specs a table declared in `analysis/table_specs/` names, otherwise the registry rows "
+        "the built table shows (it prints their spec id, or their estimate with its standard "
+        "error or interval as the table rounds them).",
         "",
         render_map(project),
         "",

@@ -23,6 +23,7 @@ from replication_sources import (  # noqa: E402
     measured_times,
     paper_items,
     read_registries,
+    rows_drawn,
     rows_shown,
 )
 from step import Step  # noqa: E402
@@ -41,21 +42,26 @@ def project() -> replication.Project:
 def test_every_table_of_main_tex_is_in_the_map(project: replication.Project) -> None:
     tex = (ROOT / "paper" / "main.tex").read_text(encoding="utf-8")
     inputs = _inputs_by_regex(tex)
-    n_tables = len(re.findall(r"\\begin\{table\*?\}", tex))
+    graphics = re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]*)\}", tex)
     assert inputs, "main.tex inputs nothing?"
     text = replication.render(project)
     rows = project.replication_map()
     assert [r.item.source for r in rows if r.item.kind != "figure"] == inputs
-    assert len({r.item.number for r in rows if r.item.kind == "table"}) == n_tables
+    assert [r.item.source for r in rows if r.item.kind == "figure"] == graphics
     for r in rows:
         # the file is listed with the step that declares it, in the rendered README
         assert r.step is not None, r.item
         assert f"`{r.item.path.as_posix()}`" in text
         assert f"step `{r.step}`" in text
-        if r.item.kind == "table":
-            assert f"Table {r.item.number} (`{r.item.label}`)" in text
-    for label in re.findall(r"\\label\{(tab:[^}]*)\}", tex):
+    # figures (captions in main.tex) and declared tables are numbered and labelled, built or not
+    for label in re.findall(r"\\label\{(fig:[^}]*)\}", tex):
         assert f"(`{label}`)" in text
+    for f in (ROOT / "analysis" / "table_specs").glob("*.toml"):
+        if any(Path(s).stem == f.stem for s in inputs):
+            label = re.search(r'^label = "([^"]*)"', f.read_text(encoding="utf-8"), re.M)
+            assert label and f"(`{label.group(1)}`)" in text, f.stem
+    numbers = [r.item.number for r in rows if r.item.kind == "table"]
+    assert numbers == sorted(numbers)  # numbered in order of appearance
     assert project.problems() == []
 
 
@@ -156,9 +162,9 @@ def test_synthetic_map_and_problems(tmp_path: Path) -> None:
     assert rows["bld/tables/a.tex"].step == "tables"
     assert rows["bld/figures/curve"].step == "figures"  # a folder covers the figure, any extension
     assert rows["bld/tables/orphan.tex"].step is None
-    # not built: every spec whose registry rows the step reads (tables reads estimates.csv)
-    assert rows["bld/tables/a.tex"].how == "step"
-    assert rows["bld/tables/a.tex"].specs == ("spec_a", "spec_b")
+    # not built, not declared: nothing to read
+    assert rows["bld/tables/a.tex"].how == "unbuilt"
+    assert rows["bld/tables/a.tex"].specs == ()
     assert rows["bld/figures/curve"].specs == ()
     problems = project.problems()
     assert len(problems) == 2
@@ -178,6 +184,7 @@ def test_synthetic_map_reads_the_built_table(tmp_path: Path) -> None:
     row = next(r for r in project.replication_map() if r.item.path == Path("bld/tables/a.tex"))
     assert (row.how, row.specs, row.rows) == ("shown", ("spec_a",), 1)
     table.write_text("a table of other numbers 0.777 0.888\n")
+    project = replication.Project(**{k: v for k, v in project.__dict__.items() if k != "_map"})
     row = next(r for r in project.replication_map() if r.item.path == Path("bld/tables/a.tex"))
     assert (row.how, row.specs) == ("none", ())
 
@@ -207,6 +214,7 @@ ROW = RegistryRow("s", "0123456789ab", "x", (0.07379, 0.00550, 0.06275, 0.08484)
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
+        ("\\def\\estimate@s@x{0.5}", True),  # the spec's name printed (a macro name)
         ("density & 0.074 \\\\\n & (0.0055) \\\\", True),  # estimate, SE below it
         ("SE 0.0055 & CI 0.063 & 0.085", True),  # SE and bounds on one line
         ("Spec id & 0123456789ab", True),  # spec id printed
@@ -231,3 +239,70 @@ def test_cli_writes_the_readme(tmp_path: Path) -> None:
         "## List of tables and figures",
     ):
         assert heading in text
+
+
+def test_declared_tables_name_their_specs(project: replication.Project) -> None:
+    # independent reading of the table specs: every `spec = "..."` of each TOML file
+    import tomllib
+
+    folder = ROOT / "analysis" / "table_specs"
+    rows = {r.item.path.stem: r for r in project.replication_map()}
+    for f in sorted(folder.glob("*.toml")):
+        doc = tomllib.loads(f.read_text(encoding="utf-8"))
+        named = [c["spec"] for p in doc["table"]["panels"] for c in p["columns"] if "spec" in c]
+        if f.stem in rows:  # tables the paper inputs
+            row = rows[f.stem]
+            assert row.how == "declared", f.stem
+            assert set(row.specs) == set(named), f.stem
+
+
+def test_synthetic_declared_table(tmp_path: Path) -> None:
+    base = _synthetic(tmp_path)
+    toml = tmp_path / "analysis" / "table_specs" / "a.toml"
+    toml.parent.mkdir(parents=True)
+    toml.write_text("")
+    tables_step = base.steps["tables"]
+    steps = dict(base.steps)
+    steps["tables"] = Step("tables", reads=(*tables_step.reads, toml.parent),
+                           produces=tables_step.produces, summary="tables")
+    fields = {k: v for k, v in base.__dict__.items() if k != "_map"}
+    project = replication.Project(**{**fields, "steps": steps, "tables": {"a": (toml, ("spec_b",))}})
+    row = next(r for r in project.replication_map() if r.item.path == Path("bld/tables/a.tex"))
+    assert (row.how, row.specs, row.rows) == ("declared", ("spec_b",), 1)
+    # a declaration the producing step does not read is not trusted
+    undeclared = replication.Project(**{**fields, "tables": {"a": (toml, ("spec_b",))}})
+    row = next(r for r in undeclared.replication_map() if r.item.path == Path("bld/tables/a.tex"))
+    assert row.how == "unbuilt"
+
+
+def test_one_coefficient_of_three_by_coincidence_is_not_enough() -> None:
+    spec = [RegistryRow("t", "abcdefabcdef", term, vals) for term, vals in (
+        ("a", (0.1234, 0.0456, 0.0340, 0.2128)),
+        ("b", (0.5561, 0.1111, 0.3333, 0.7777)),
+        ("c", (0.9876, 0.0123, 0.9635, 1.0117)),
+    )]
+    one = "x & 0.123 \\\\\n & (0.046) \\\\"
+    assert rows_shown(one, spec) == []
+    two = one + "\ny & 0.556 \\\\\n & (0.111) \\\\"
+    assert [r.term for r in rows_shown(two, spec)] == ["a", "b"]
+
+
+def test_figure_data_matched_at_full_precision(tmp_path: Path) -> None:
+    rows = [RegistryRow("s", "0123456789ab", "x", (0.07379709657, 0.0055, 0.06275086284, 0.0848)),
+            RegistryRow("u", "ba9876543210", "x", (0.0738, 0.0055, 0.0628, 0.0848))]
+    data = tmp_path / "fig.csv"
+    data.write_text("label,estimate,conf_low,conf_high\nbase,0.07379709657,0.06275086284,0.5\n")
+    assert rows_drawn(data, rows) == rows[:1]  # rounded values of the other row do not match
+
+
+def test_float_inside_a_generated_file_is_numbered(tmp_path: Path) -> None:
+    tables = tmp_path / "bld" / "tables"
+    tables.mkdir(parents=True)
+    (tables / "gen.tex").write_text(
+        "% generated\n\\begin{table}\\caption{Generated}\\label{tab:gen}\\end{table}\n"
+    )
+    tex = SYNTHETIC.replace("\\begin{document}", "\\begin{document}\n\\input{../bld/tables/gen}")
+    items = paper_items(tex, tmp_path / "paper", tmp_path)
+    got = [(i.kind, i.number, i.path.name, i.label) for i in items if i.kind != "input"]
+    assert got[:2] == [("table", 1, "gen.tex", "tab:gen"), ("table", 2, "a.tex", "tab:first")]
+    assert got[-1] == ("table", 3, "orphan.tex", "")
