@@ -36,6 +36,7 @@ PACKAGES: list[tuple[str, str]] = [
     ("agglomeration.panels", "Panels"),
     ("agglomeration.report", "Tables and macros"),
     ("agglomeration.results", "The shared result interface"),
+    ("agglomeration.effects", "Implied gains (the claims table)"),
     ("agglomeration.errors", "Errors"),
     ("agglomeration.explorer", "Cluster explorer"),
 ]

@@ -281,9 +281,9 @@ def build_state_growth_panel(
       - ``related_employment_<m>_start``: the relatedness-weighted pool
         ``sum_(j != i) R_ij E_rj,start``;
       - ``..._placebo_start`` and ``..._top10_placebo_start``: the same with the industries'
-        relatedness profiles randomly relabelled (:func:`agglomeration.measures.
-        permute_industries`; one permutation seeded by ``placebo_seed``, the same for the
-        three measures);
+        relatedness profiles randomly relabelled
+        (:func:`agglomeration.measures.permute_industries`; one permutation seeded by
+        ``placebo_seed``, the same for the three measures);
 
       and the log of each (missing where the pool is 0). Suppressed start cells are left out of
       other industries' pools (counted); industries without traded employment have no
