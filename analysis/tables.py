@@ -34,6 +34,7 @@ from macros_text import (
     design_macros,
     numbers_tex,
     registry_numbers,
+    shift_share_numbers,
     text_macros,
 )
 from project_paths import (
@@ -70,6 +71,7 @@ STEP = Step(
     reads=(
         ESTIMATES / "estimates.csv",
         ESTIMATES / "claims.csv",
+        ESTIMATES / "risk.csv",
         ESTIMATES / "baseline_variances.csv",
         ESTIMATES / "dropped.csv",
         ESTIMATES / "tfp.csv",
@@ -336,7 +338,11 @@ def main(argv: list[str] | None = None) -> None:
     texts["eg_gamma_top.tex"] = eg_tex
     texts |= montecarlo_tables(mc, ss)
     write_all(texts)
-    numbers = registry_numbers(registry) | claims_numbers(claims)
+    numbers = (
+        registry_numbers(registry)
+        | claims_numbers(claims)
+        | shift_share_numbers(pd.read_csv(ESTIMATES / "risk.csv"))
+    )
     write_text(BLD / "numbers.tex", numbers_tex(numbers))
     years = {
         "YearsCounty": "2001--2021",
@@ -349,6 +355,12 @@ def main(argv: list[str] | None = None) -> None:
         "YearsACS": "2013--2017",
         "YearIVA": "1900",
         "YearIVB": "1850",
+        "GrowthPeriodA": "2001--2010",
+        "GrowthPeriodB": "2010--2019",
+        "YearShockCountyA": "2019",
+        "YearShockCountyB": "2021",
+        "YearShockStateA": "2007",
+        "YearShockStateB": "2010",
     }
     macros = text_macros(
         variances=cv,
@@ -375,6 +387,15 @@ def main(argv: list[str] | None = None) -> None:
         patent_check=pd.read_csv(PANELS / "metro_patent_check.csv"),
         plants=pd.read_parquet(PANELS / "plants.parquet"),
         tfp=pd.read_csv(ESTIMATES / "tfp.csv"),
+    )
+    risk = pd.read_csv(ESTIMATES / "risk.csv")
+    macros["NStates"] = (
+        str(int(risk.loc[risk["spec_name"].eq("ss_state"), "n_obs"].iloc[0])),
+        "risk.csv ss_state n_obs",
+    )
+    macros["NShiftShareSectors"] = (
+        str(int(risk.loc[risk["spec_name"].eq("ss_county"), "n_industries"].iloc[0])),
+        "risk.csv ss_county n_industries",
     )
     write_text(BLD / "macros.tex", make_macros({k: v for k, (v, _) in macros.items()}))
     write_csv(
