@@ -95,7 +95,7 @@ _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight
 
 
 def shift_share_numbers(risk: pd.DataFrame) -> Macros:
-    r"""Return the ``\ss{spec}{variance}{field}`` entries of the shift-share regressions.
+    r"""Return the ``\shiftshare{spec}{variance}{field}`` entries of the shift-share regressions.
 
     ``variance`` is ``akm``, ``akm0`` or ``hetero``; fields as for ``\est`` (``b``, ``se``,
     ``lo``, ``hi``, ``p``, ``n``). An AKM0 interval that is the whole line prints as
