@@ -10,6 +10,7 @@ numbers with their source, the registry of the text's numbers).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping
 
@@ -48,7 +49,7 @@ from project_paths import (
     write_csv,
     write_text,
 )
-from step import Step
+from step import Step, run_main
 
 TABLE_SPECS = ROOT / "analysis" / "table_specs"
 SPEC_NAMES = sorted(p.stem for p in TABLE_SPECS.glob("*.toml"))
@@ -413,4 +414,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))
