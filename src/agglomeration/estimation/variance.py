@@ -16,10 +16,16 @@ estimator is one class: subclass :class:`Variance`, set ``type``, declare its fi
 ``compute``.
 
 Small-sample corrections (state them whenever standard errors are compared). With pyfixest's
-defaults (``k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"``) and ``k`` the regressors
-plus the fixed-effect levels not nested in a cluster, where a fixed effect nested in the cluster
-counts one level (pyfixest adds one back for it; on Munnell's data with state effects and state
-clusters this is the difference between ``k = 5`` and ``k = 4`` in the factor below):
+defaults (``k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"``),
+
+``k = slopes + sum of the levels of the fixed effects not nested in the clusters
++ 1 for each fixed effect nested in them - (number of fixed effects - 1)``
+
+(a nested fixed effect counts one level, the one pyfixest adds back; all but one of the fixed
+effects' constants are redundant). On Munnell's data (48 states, 17 years, 4 slopes) with state
+and year effects and clusters by state: ``k = 4 + 17 + 1 - 1 = 21``; without clusters (HC1)
+every level counts: ``k = 4 + 48 + 17 - 1 = 68``, the number of parameters of the dummy
+regression. Both factors are tested in ``tests/test_estimation.py``.
 
 - ``iid``: ``sigma² = e'e / (N - k)``;
 - ``hetero``: HC0 times ``N / (N - k)`` (HC1), ``k`` counting every fixed-effect level;
