@@ -11,6 +11,8 @@ All panels are built in memory first and written only when every one is valid.
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from agglomeration.data import FILES, RawData, verify
@@ -18,7 +20,7 @@ from agglomeration.panels import PANELS as PANEL_NAMES
 from agglomeration.panels import SHOCK_TABLES, PanelOptions, build_panels
 
 from project_paths import DATA_RAW, PANELS, write_csv, write_parquet
-from step import Step
+from step import Step, run_main
 
 STEP = Step(
     "build",
@@ -54,4 +56,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

@@ -8,13 +8,14 @@ Produces: data_raw/<every raw file listed in SHA256SUMS>, verified.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from agglomeration.data import acquire, default_mirror, verify
 from agglomeration.data.acquire import read_checksums
 
 from project_paths import DATA_RAW, ROOT
-from step import Step
+from step import Step, run_main
 
 STEP = Step(
     "data",
@@ -41,4 +42,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

@@ -13,6 +13,7 @@ Specs that differ only in their variance are estimated from one fit.
 
 from __future__ import annotations
 
+import sys
 import time
 import tomllib
 import warnings
@@ -38,7 +39,7 @@ from agglomeration.estimation import (
 from agglomeration.panels import PANELS as PANEL_NAMES
 
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
-from step import Step
+from step import Step, run_main
 
 BASELINE = "county_baseline"
 CUTOFFS_KM = (50.0, 100.0, 250.0, 500.0)
@@ -110,6 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     specs = load_specs(SPECS)
     tests = load_linear_tests(SPECS)
+    bad_data = sorted({(s.name, str(s.data)) for s in specs if s.data not in PANEL_NAMES})
+    if bad_data:
+        raise SpecError(
+            f"spec(s) {[n for n, _ in bad_data]} name data {sorted({d for _, d in bad_data})}, "
+            f"which is not a built panel; known panels: {list(PANEL_NAMES)} (set data = one "
+            "of them in the spec file)."
+        )
     unknown = {t.spec for t in tests} - {s.name for s in specs}
     if unknown:
         raise SpecError(f"[[test]] tables name spec(s) {sorted(unknown)} that no spec file has.")
@@ -157,4 +165,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

@@ -12,13 +12,15 @@ top_metros.csv, patent_links.csv (the frames the page shows).
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from agglomeration.data.readers import read_related_clusters
 from agglomeration.explorer import build_explorer_data, render_explorer_html
 
 from project_paths import BLD, DATA_RAW, ESTIMATES, PANELS, write_csv, write_text
-from step import Step
+from step import Step, run_main
 
 EXPLORER = BLD / "explorer"
 FRAMES = ("nodes", "links", "metro_portfolios", "top_metros", "patent_links")
@@ -55,4 +57,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

@@ -8,6 +8,7 @@ and by a referee without reading pixels).
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pandas as pd
@@ -25,7 +26,7 @@ from agglomeration.report.figures import (
 )
 
 from project_paths import DATA_RAW, ESTIMATES, FIGURES, PANELS, ROOT, write_csv
-from step import Step
+from step import Step, run_main
 
 NAMES = ("binned_density_pay", "ladder", "variances", "ring_decay", "county_map", "network")
 
@@ -144,4 +145,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 
 from agglomeration.errors import AgglomerationError
 
 from project_paths import BLD, FIGURES, ROOT, TABLES, write_text
-from step import Step
+from step import Step, run_main
 
 PAPER = ROOT / "paper"
 
@@ -51,4 +52,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

@@ -66,10 +66,10 @@ class StepFailed(Exception):
     """A step raised an expected error (its message names the step and the fix)."""
 
 
-def load_steps(names: Sequence[str] = STEP_MODULES) -> dict[str, tuple[Step, ModuleType]]:
+def load_steps(names: Sequence[str] | None = None) -> dict[str, tuple[Step, ModuleType]]:
     """Import every step script and return its declaration and module, by step name."""
     out: dict[str, tuple[Step, ModuleType]] = {}
-    for mod_name in names:
+    for mod_name in STEP_MODULES if names is None else names:
         mod = importlib.import_module(mod_name)
         step = getattr(mod, "STEP", None)
         if not isinstance(step, Step):
@@ -102,6 +102,14 @@ def dependencies(steps: Iterable[Step]) -> dict[str, set[str]]:
                 if who != s.name and _covers(r, p):
                     deps[s.name].add(who)
     return deps
+
+
+def producer_of(path: Path) -> str | None:
+    """Name of the step that produces ``path`` (a file or a folder), or None."""
+    for name, (step, _) in load_steps().items():
+        if any(path == p or p in path.parents or path in p.parents for p in step.produces):
+            return name
+    return None
 
 
 def order(deps: dict[str, set[str]], targets: Sequence[str]) -> list[str]:

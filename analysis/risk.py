@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -35,7 +36,7 @@ from agglomeration.inference import ShiftShareResult, shift_share_regression
 from agglomeration.panels import SHOCK_TABLES
 
 from project_paths import ESTIMATES, PANELS, SPECS, write_csv
-from step import Step
+from step import Step, run_main
 
 SPEC_FILE = SPECS / "risk.toml"
 VARIANCES = ("akm", "akm0", "hetero")
@@ -330,4 +331,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

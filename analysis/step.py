@@ -8,6 +8,8 @@ or its outputs changed since its last successful run.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,3 +38,32 @@ class Step:
     produces: tuple[Path, ...]
     summary: str = ""
     code: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def run_main(step: Step, main: Callable[[list[str] | None], None]) -> int:
+    """Run a step's ``main`` from the command line: check its inputs, print expected errors.
+
+    A missing input is reported with the step (and nox session) that produces it; an expected
+    error of the package (:class:`agglomeration.errors.AgglomerationError`) prints as one
+    message, not a traceback. Returns the exit status.
+    """
+    from agglomeration.errors import AgglomerationError
+
+    missing = [p for p in step.reads if not p.exists()]
+    if missing:
+        from pipeline import producer_of
+
+        lines = []
+        for p in missing:
+            who = producer_of(p)
+            fix = f"run `nox -s {who}`" if who else "it is not produced by any step"
+            lines.append(f"  {p}: {fix}")
+        print(f"error: step {step.name!r} cannot run, inputs missing:\n" + "\n".join(lines),
+              file=sys.stderr)
+        return 1
+    try:
+        main(sys.argv[1:])
+    except AgglomerationError as e:
+        print(f"error: step {step.name!r}: {e}", file=sys.stderr)
+        return 1
+    return 0

@@ -10,6 +10,7 @@ numbers with their source, the registry of the text's numbers).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping
 
@@ -34,6 +35,7 @@ from macros_text import (
     design_macros,
     numbers_tex,
     registry_numbers,
+    shift_share_numbers,
     text_macros,
 )
 from project_paths import (
@@ -47,7 +49,7 @@ from project_paths import (
     write_csv,
     write_text,
 )
-from step import Step
+from step import Step, run_main
 
 TABLE_SPECS = ROOT / "analysis" / "table_specs"
 SPEC_NAMES = sorted(p.stem for p in TABLE_SPECS.glob("*.toml"))
@@ -70,6 +72,7 @@ STEP = Step(
     reads=(
         ESTIMATES / "estimates.csv",
         ESTIMATES / "claims.csv",
+        ESTIMATES / "risk.csv",
         ESTIMATES / "baseline_variances.csv",
         ESTIMATES / "dropped.csv",
         ESTIMATES / "tfp.csv",
@@ -336,7 +339,11 @@ def main(argv: list[str] | None = None) -> None:
     texts["eg_gamma_top.tex"] = eg_tex
     texts |= montecarlo_tables(mc, ss)
     write_all(texts)
-    numbers = registry_numbers(registry) | claims_numbers(claims)
+    numbers = (
+        registry_numbers(registry)
+        | claims_numbers(claims)
+        | shift_share_numbers(pd.read_csv(ESTIMATES / "risk.csv"))
+    )
     write_text(BLD / "numbers.tex", numbers_tex(numbers))
     years = {
         "YearsCounty": "2001--2021",
@@ -349,6 +356,12 @@ def main(argv: list[str] | None = None) -> None:
         "YearsACS": "2013--2017",
         "YearIVA": "1900",
         "YearIVB": "1850",
+        "GrowthPeriodA": "2001--2010",
+        "GrowthPeriodB": "2010--2019",
+        "YearShockCountyA": "2019",
+        "YearShockCountyB": "2021",
+        "YearShockStateA": "2007",
+        "YearShockStateB": "2010",
     }
     macros = text_macros(
         variances=cv,
@@ -376,6 +389,15 @@ def main(argv: list[str] | None = None) -> None:
         plants=pd.read_parquet(PANELS / "plants.parquet"),
         tfp=pd.read_csv(ESTIMATES / "tfp.csv"),
     )
+    risk = pd.read_csv(ESTIMATES / "risk.csv")
+    macros["NStates"] = (
+        str(int(risk.loc[risk["spec_name"].eq("ss_state"), "n_obs"].iloc[0])),
+        "risk.csv ss_state n_obs",
+    )
+    macros["NShiftShareSectors"] = (
+        str(int(risk.loc[risk["spec_name"].eq("ss_county"), "n_industries"].iloc[0])),
+        "risk.csv ss_county n_industries",
+    )
     write_text(BLD / "macros.tex", make_macros({k: v for k, (v, _) in macros.items()}))
     write_csv(
         ESTIMATES / "macros.csv",
@@ -392,4 +414,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

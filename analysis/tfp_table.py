@@ -10,6 +10,7 @@ summary: starts, roots, exclusions).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from agglomeration.report import TableColumn, make_regression_table
 from agglomeration.tfp import METHOD_LABELS, TFPResult, TFPSpec, estimate, load_tfp_specs
 
 from project_paths import ESTIMATES, PANELS, SPECS, TABLES, write_csv, write_text
-from step import Step
+from step import Step, run_main
 
 STEP = Step(
     "tfp_table",
@@ -150,4 +151,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(STEP, main))

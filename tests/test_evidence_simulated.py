@@ -85,3 +85,51 @@ def test_panel_ring_densities_equal_the_simulators(sim):
         np.testing.assert_allclose(mine[has], theirs[has], rtol=1e-10)
         assert np.isnan(mine[~has]).all()
         assert (out[f"ring_empty_{a:g}_{b:g}"].to_numpy() == (~has)).all()
+
+
+def test_patent_density_elasticity_recovered_by_poisson_with_fixed_effects():
+    """The county patent spec's form (PPML, period effects) on a panel with a known elasticity."""
+    from agglomeration.simulate import regional_panel
+
+    sim = regional_panel(n_regions=2000, n_years=4, seed=7)
+    spec = Spec(
+        outcome="patents",
+        regressors=("log_density", "log_cluster_employment"),
+        fixed_effects=("year",),
+        estimator="poisson",
+        variance=Variance("cluster", cluster=["region"]),
+    )
+    res = estimate(spec, sim.panel)
+    n = res.n_obs
+    for term, b in (
+        ("log_density", sim.truth.patent_beta_density),
+        ("log_cluster_employment", sim.truth.patent_beta_cluster),
+    ):
+        # patents are sparse (mean about 0.5), so sqrt(N) x SE is about 2.5: c = 10 is 4 SEs
+        tol = 10.0 / np.sqrt(n)
+        assert abs(res.params[term] - b) < tol, (term, res.params[term], b, tol)
+        assert 3 * res.std_errors[term] < tol < 6 * res.std_errors[term]
+
+
+def test_related_cluster_effect_on_metro_patents_recovered():
+    """The metro portfolio spec's form (Poisson, robust) recovers size, strong and related effects."""
+    from agglomeration.simulate import metro_cluster_patents
+
+    sim = metro_cluster_patents(n_metros=6000, seed=3)
+    spec = Spec(
+        outcome="patents",
+        regressors=("n_strong_clusters", "related_cluster_strength", "log_employment"),
+        estimator="poisson",
+        variance=Variance("hetero"),
+    )
+    res = estimate(spec, sim.metros)
+    n = res.n_obs
+    c = {"log_employment": 3.0, "n_strong_clusters": 1.0, "related_cluster_strength": 0.6}
+    for term, b in (
+        ("log_employment", sim.truth.b_size),
+        ("n_strong_clusters", sim.truth.b_strong),
+        ("related_cluster_strength", sim.truth.b_related),
+    ):
+        tol = c[term] / np.sqrt(n)
+        assert abs(res.params[term] - b) < tol, (term, res.params[term], b, tol)
+        assert tol > 3 * res.std_errors[term], (term, tol, res.std_errors[term])

@@ -19,6 +19,7 @@ MAIN = ROOT / "paper" / "main.tex"
 NON_PROSE = (
     "est",
     "gap",
+    "shiftshare",
     "cite",
     "citet",
     "citep",

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from agglomeration.tfp import TFPSpec, estimate
+from test_tfp import prodest_published
 
 KW: dict[str, Any] = dict(
     method="wrdg", output="Y", free=("fX1", "fX2"), state=("sX",), unit="idvar",
@@ -35,7 +36,7 @@ def chilean(raw_dir: Path) -> pd.DataFrame:
 
 def test_prodest_wrdg_reproduces_published_estimates(chilean: pd.DataFrame) -> None:
     r = estimate(TFPSpec(**KW, proxy="inv", wrdg_form="prodest"), chilean)
-    published = {"fX1": 0.375, "fX2": 0.309, "sX": 0.180}
+    published = prodest_published("wrdg_prodest")
     for term, value in published.items():
         assert abs(r.params[term] - value) < 0.01, (term, r.params[term])
     assert r.n_second_stage == 1944
@@ -44,7 +45,7 @@ def test_prodest_wrdg_reproduces_published_estimates(chilean: pd.DataFrame) -> N
 
 def test_prodest_wrdg_gmm_reproduces_published_estimates(chilean: pd.DataFrame) -> None:
     r = estimate(TFPSpec(**KW, proxy="pX", wrdg_form="prodest_gmm"), chilean)
-    published = {"fX1": 0.247, "fX2": 0.217, "sX": 0.058}
+    published = prodest_published("wrdg_prodest_gmm")
     for term, value in published.items():
         assert abs(r.params[term] - value) < 0.01, (term, r.params[term])
     assert r.n_second_stage == 1944

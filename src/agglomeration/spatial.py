@@ -109,12 +109,12 @@ def _check_ids(ids: ArrayLike | None, n: int) -> pd.Index | None:
         return None
     idx = pd.Index(np.asarray(ids))
     if len(idx) != n:
-        raise ValueError(f"ids has {len(idx)} values for {n} coordinates; pass one id per point.")
+        raise InputError(f"ids has {len(idx)} values for {n} coordinates; pass one id per point.")
     n_dup = int(idx.duplicated().sum())
     if n_dup:
-        raise ValueError(f"ids has {n_dup} duplicated values; ids must identify units uniquely.")
+        raise InputError(f"ids has {n_dup} duplicated values; ids must identify units uniquely.")
     if idx.hasnans:
-        raise ValueError(f"ids has {int(np.asarray(idx.isna()).sum())} missing values.")
+        raise InputError(f"ids has {int(np.asarray(idx.isna()).sum())} missing values.")
     return idx
 
 
@@ -306,12 +306,12 @@ def inverse_distance_weights(
         counts such pairs; merge or jitter the points, or use a distance band.
     """
     if not np.isfinite(power) or power <= 0:
-        raise ValueError(f"power must be a positive number, got {power!r}.")
+        raise InputError(f"power must be a positive number, got {power!r}.")
     p = neighbor_pairs(lat, lon, cutoff_km)
     idx = _check_ids(ids, p.n)
     n_zero = int((p.distance_km <= 0).sum())
     if n_zero:
-        raise ValueError(
+        raise InputError(
             f"{n_zero} pairs of units are at distance 0 km (duplicate coordinates); inverse "
             "distance is infinite for them: merge or drop duplicates, or use a distance band."
         )
@@ -359,7 +359,7 @@ def knn_weights(
     la, lo = check_coordinates(lat, lon)
     n = la.size
     if int(k) != k or k < 1 or k >= n:
-        raise ValueError(f"k must be an integer with 1 <= k < n = {n}, got {k!r}.")
+        raise InputError(f"k must be an integer with 1 <= k < n = {n}, got {k!r}.")
     k = int(k)
     idx_ids = _check_ids(ids, n)
     xyz = to_unit_sphere(la, lo)
@@ -455,7 +455,7 @@ def spatial_lag(
     cols = [columns] if isinstance(columns, str) else list(columns)
     check_columns(panel, unit=unit, time=time, **{f"columns[{k}]": c for k, c in enumerate(cols)})
     if missing not in ("renormalize", "zero", "raise"):
-        raise ValueError(f"missing={missing!r}; use 'renormalize', 'zero' or 'raise'.")
+        raise InputError(f"missing={missing!r}; use 'renormalize', 'zero' or 'raise'.")
     n = weights.n
     if weights.ids is None:
         u = pd.to_numeric(panel[unit], errors="coerce").to_numpy(np.float64, na_value=np.nan)
@@ -465,7 +465,7 @@ def spatial_lag(
         u_code = weights.ids.get_indexer(pd.Index(panel[unit])).astype(np.int64)
     n_unknown = int((u_code < 0).sum())
     if n_unknown:
-        raise ValueError(
+        raise InputError(
             f"{n_unknown} rows of panel have a {unit!r} that is not a unit of the weights; "
             "build the weights on every unit of the panel (pass ids=...)."
         )
@@ -474,13 +474,13 @@ def spatial_lag(
         n_t = 1
     else:
         if panel[time].isna().any():
-            raise ValueError(f"column {time!r} has {int(panel[time].isna().sum())} missing values.")
+            raise InputError(f"column {time!r} has {int(panel[time].isna().sum())} missing values.")
         tc, times = pd.factorize(panel[time], sort=True)
         t_code, n_t = tc.astype(np.int64), len(times)
     cell = u_code * n_t + t_code
     n_dup = int(cell.size - np.count_nonzero(np.bincount(cell, minlength=n * n_t)))
     if n_dup:
-        raise ValueError(f"{n_dup} rows duplicate a ({unit}{', ' + time if time else ''}) cell.")
+        raise InputError(f"{n_dup} rows duplicate a ({unit}{', ' + time if time else ''}) cell.")
     w = weights.matrix
     row_sum = np.asarray(w.sum(axis=1)).ravel()
     out = panel[[k for k in (unit, time) if k is not None]].reset_index(drop=True)
@@ -489,7 +489,7 @@ def spatial_lag(
     for col in cols:
         s = panel[col]
         if not pd.api.types.is_numeric_dtype(s.dtype):
-            raise ValueError(f"column {col!r} has dtype {s.dtype}, not numeric.")
+            raise InputError(f"column {col!r} has dtype {s.dtype}, not numeric.")
         v = s.to_numpy(np.float64, na_value=np.nan)
         x = np.full((n, n_t), np.nan)
         x[u_code, t_code] = v
@@ -504,7 +504,7 @@ def spatial_lag(
         touched = np.abs(n_miss_w[u_code, t_code]) > 0
         n_touched = int(touched.sum())
         if missing == "raise" and n_touched:
-            raise ValueError(
+            raise InputError(
                 f"{n_touched} lags of {col!r} involve missing neighbour values "
                 f"({int((~obs).sum())} missing unit-period cells); use missing='renormalize' or "
                 "'zero', or fill them."

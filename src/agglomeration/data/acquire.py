@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from agglomeration.errors import ChecksumError, DataIntegrityError, DownloadError
+from agglomeration.errors import ChecksumError, DataIntegrityError, DownloadError, InputError
 
 __all__ = [
     "MIRROR_ENV_VAR",
@@ -267,19 +267,19 @@ def read_checksums(path: Path) -> dict[str, str]:
             continue
         m = _SHA256_LINE.match(line)
         if m is None:
-            raise ValueError(
+            raise InputError(
                 f"{path}, line {lineno}: {raw!r} is not '<64 hex sha256>  <file name>'; "
                 "regenerate the file with `sha256sum <files> > SHA256SUMS`."
             )
         name = m.group("name")
         _check_name(name, f"{path}, line {lineno}")
         if name in out:
-            raise ValueError(
+            raise InputError(
                 f"{path}, line {lineno}: {name!r} is listed twice; keep one line per file."
             )
         out[name] = m.group("hash").lower()
     if not out:
-        raise ValueError(f"checksum file {path} lists no files; it must list every raw file.")
+        raise InputError(f"checksum file {path} lists no files; it must list every raw file.")
     return out
 
 
@@ -294,7 +294,7 @@ def file_sha256(path: Path) -> str:
 
 def _check_name(name: str, where: str) -> None:
     if name in ("", ".", "..") or "/" in name or "\\" in name or name != name.strip():
-        raise ValueError(
+        raise InputError(
             f"{where}: {name!r} is not a plain file name; "
             "raw files live directly in the data folder."
         )
@@ -308,13 +308,13 @@ def _resolve_checksums(dest: Path, checksums: Path | Mapping[str, str] | None) -
         for name, digest in checksums.items():
             _check_name(name, "checksums")
             if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
-                raise ValueError(
+                raise InputError(
                     f"checksums[{name!r}] = {digest!r} is not a 64-digit hex SHA-256; "
                     "pass hexdigest() strings."
                 )
             out[name] = digest.lower()
         if not out:
-            raise ValueError("checksums is empty; pass the expected SHA-256 of every raw file.")
+            raise InputError("checksums is empty; pass the expected SHA-256 of every raw file.")
         return out
     return read_checksums(Path(checksums))
 
@@ -323,11 +323,11 @@ def _select(expected: dict[str, str], files: Iterable[str] | None) -> dict[str, 
     if files is None:
         return expected
     if isinstance(files, str):
-        raise ValueError(f"files={files!r} is a string; pass a list of file names.")
+        raise InputError(f"files={files!r} is a string; pass a list of file names.")
     wanted = list(dict.fromkeys(files))
     unknown = [f for f in wanted if f not in expected]
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"files lists {len(unknown)} name(s) without a checksum: {unknown}; every raw file "
             f"must be listed in {CHECKSUMS_NAME} (known: {sorted(expected)})."
         )
@@ -431,7 +431,7 @@ def _download_one(
 def _check_base_url(base_url: str) -> str:
     scheme = urllib.parse.urlsplit(base_url).scheme.lower()
     if scheme not in _URL_SCHEMES:
-        raise ValueError(
+        raise InputError(
             f"base_url={base_url!r} has scheme {scheme!r}; use one of {', '.join(_URL_SCHEMES)} "
             "(e.g. 'https://example.org/data_raw/' or 'file:///path/to/mirror/')."
         )
@@ -517,7 +517,7 @@ def acquire(
             )
         source = str(mirror)
     else:
-        raise ValueError(
+        raise InputError(
             "acquire needs a source: pass mirror= (a folder holding the raw files; see "
             f"default_mirror and {MIRROR_ENV_VAR}) or base_url= (http, https or file URL)."
         )

@@ -39,6 +39,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from agglomeration.errors import DataIntegrityError
+
 __all__ = [
     "INDUSTRY_TITLES",
     "NAICS3_CONCORDANCE",
@@ -114,10 +116,10 @@ def bea_line_codes(
         tok = raw.strip()
         m = _TOKEN.match(tok)
         if m is None:
-            raise ValueError(f"BEA indclass {indclass!r}: cannot parse token {tok!r}.")
+            raise DataIntegrityError(f"BEA indclass {indclass!r}: cannot parse token {tok!r}.")
         lo, hi = m.group(1), m.group(2) or m.group(1)
         if len(lo) != len(hi):
-            raise ValueError(f"BEA indclass {indclass!r}: range {tok!r} mixes code lengths.")
+            raise DataIntegrityError(f"BEA indclass {indclass!r}: range {tok!r} mixes code lengths.")
         codes = [str(c) for c in range(int(lo), int(hi) + 1)]
         if len(lo) == 3 and hi != lo:
             # a range of 3-digit codes covers the codes that exist, not every integer in it

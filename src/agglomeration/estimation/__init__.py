@@ -2,7 +2,8 @@
 
 - :mod:`~agglomeration.estimation.spec`: the frozen :class:`Spec`, its id, TOML spec files;
 - :mod:`~agglomeration.estimation.variance`: one class per variance estimator (iid, hetero,
-  cluster, Driscoll-Kraay, Conley), each with the same small interface;
+  cluster, Driscoll-Kraay; Conley and dyadic in :mod:`~agglomeration.estimation.variance_geo`),
+  each with the same small interface;
 - :mod:`~agglomeration.estimation.sample`: the estimation sample and the report of every row
   removed;
 - :mod:`~agglomeration.estimation.engine`: the pyfixest adapter (the only module that touches
@@ -19,14 +20,12 @@ from agglomeration.estimation.spec import LinearTest, Spec, load_linear_tests, l
 from agglomeration.estimation.variance import (
     IID,
     Cluster,
-    Conley,
     Covariance,
     DriscollKraay,
-    Dyadic,
     Hetero,
     Variance,
-    standard_variances,
 )
+from agglomeration.estimation.variance_geo import Conley, Dyadic, standard_variances
 
 __all__ = [
     "IID",

@@ -13,7 +13,8 @@ from agglomeration.estimation.iv import first_stage_statistics, hansen_j
 from agglomeration.estimation.result import EstimationResult
 from agglomeration.estimation.sample import Sample, prepare_sample
 from agglomeration.estimation.spec import Spec
-from agglomeration.estimation.variance import Conley, Variance
+from agglomeration.estimation.variance import Variance
+from agglomeration.estimation.variance_geo import Conley
 
 __all__ = ["compare_variances", "estimate", "estimate_variances"]
 

@@ -18,7 +18,8 @@ from agglomeration.errors import (
     SpecError,
 )
 from agglomeration.estimation.spec import Spec
-from agglomeration.estimation.variance import Conley, Variance
+from agglomeration.estimation.variance import Variance
+from agglomeration.estimation.variance_geo import Conley
 from agglomeration.geo import check_coordinates
 
 __all__ = ["Sample", "prepare_sample"]

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from agglomeration.errors import ColumnMissingError, InputError
+
 __all__ = ["MeasureResult", "MissingRule", "mark_suppressed"]
 
 MissingRule = Literal["drop", "zero", "raise"]
@@ -68,13 +70,13 @@ class MeasureResult:
 
 
 def check_columns(df: pd.DataFrame, **columns: str | None) -> None:
-    """Raise ``ValueError`` naming every requested column that ``df`` lacks."""
+    """Raise :class:`ColumnMissingError` naming every requested column that ``df`` lacks."""
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}.")
+        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
     missing = [f"{arg}={name!r}" for arg, name in columns.items() if name is not None
                and name not in df.columns]
     if missing:
-        raise ValueError(
+        raise ColumnMissingError(
             f"unknown column(s) {', '.join(missing)}: not in the DataFrame, whose columns are "
             f"{list(df.columns)}; pass the right column name."
         )
@@ -83,38 +85,47 @@ def check_columns(df: pd.DataFrame, **columns: str | None) -> None:
 def check_missing_rule(missing: str) -> None:
     """Validate the ``missing`` argument."""
     if missing not in _RULES:
-        raise ValueError(f"missing={missing!r} is not a rule; use one of {_RULES}.")
+        raise InputError(f"missing={missing!r} is not a rule; use one of {_RULES}.")
 
 
-def numeric_values(df: pd.DataFrame, column: str, *, allow_nan: bool = True) -> NDArray[np.float64]:
-    """Return ``df[column]`` as float64, refusing non-numeric, infinite or negative values."""
+def numeric_values(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    allow_nan: bool = True,
+    what: str = "employment and counts",
+) -> NDArray[np.float64]:
+    """Return ``df[column]`` as float64, refusing non-numeric, infinite or negative values.
+
+    ``what`` names the quantity in the error message (e.g. ``"land area"``).
+    """
     s = df[column]
     if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
-        raise ValueError(
+        raise InputError(
             f"column {column!r} has dtype {s.dtype}, not numeric; convert it (e.g. "
             "pd.to_numeric) before computing measures."
         )
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     n_inf = int(np.isinf(v).sum())
     if n_inf:
-        raise ValueError(f"column {column!r} has {n_inf} infinite values; fix or drop them.")
+        raise InputError(f"column {column!r} has {n_inf} infinite values; fix or drop them.")
     n_neg = int((v < 0).sum())
     if n_neg:
-        raise ValueError(
-            f"column {column!r} has {n_neg} negative values; employment and counts must be "
-            ">= 0 (suppressed cells should be NaN, not negative)."
+        raise InputError(
+            f"column {column!r} has {n_neg} negative values; {what} must be >= 0"
+            + (" (suppressed cells should be NaN, not negative)." if what.startswith("employ") else ".")
         )
     if not allow_nan:
         n_nan = int(np.isnan(v).sum())
         if n_nan:
-            raise ValueError(f"column {column!r} has {n_nan} missing values; fill or drop them.")
+            raise InputError(f"column {column!r} has {n_nan} missing values; fill or drop them.")
     return v
 
 
 def _codes(s: pd.Series, column: str) -> tuple[NDArray[np.intp], pd.Index]:
     n_na = int(s.isna().sum())
     if n_na:
-        raise ValueError(f"key column {column!r} has {n_na} missing values; drop or fill them.")
+        raise InputError(f"key column {column!r} has {n_na} missing values; drop or fill them.")
     codes, uniques = pd.factorize(s, sort=True)
     return codes.astype(np.intp, copy=False), pd.Index(uniques, name=column)
 
@@ -197,7 +208,7 @@ def prepare_long(
     nan = np.isnan(v)
     n_missing = int(nan.sum())
     if n_missing and missing == "raise":
-        raise ValueError(
+        raise InputError(
             f"column {value!r} has {n_missing} missing (suppressed) cells and missing='raise'; "
             "use missing='drop' or 'zero', or impute them first."
         )
@@ -231,7 +242,7 @@ def check_unique_cells(r: NDArray[np.intp], i: NDArray[np.intp], t: NDArray[np.i
     else:
         n_dup = int(len(key) - np.unique(key).size)
     if n_dup:
-        raise ValueError(
+        raise InputError(
             f"{n_dup} rows duplicate a ({', '.join(keys)}) cell; aggregate duplicates (e.g. "
             "groupby(...).sum()) before computing measures."
         )
@@ -257,7 +268,7 @@ def check_positive_totals(total: NDArray[np.float64], has_obs: NDArray[np.bool_]
     n_bad = int(bad.sum())
     if n_bad:
         examples = list(labels[np.flatnonzero(bad)[:5]])
-        raise ValueError(
+        raise InputError(
             f"{n_bad} {what} have zero total employment in column {value!r} (e.g. {examples}); "
             f"shares are undefined: drop these {what} before computing the measure."
         )

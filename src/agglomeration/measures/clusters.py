@@ -99,7 +99,7 @@ def prepare_cluster_crosswalk(
         reason[local & (reason == "")] = "local (not traded)"
     n_na = int(cw[naics].isna().sum())
     if n_na:
-        raise ValueError(f"{n_na} crosswalk rows lack a code in {naics!r}; fix the crosswalk.")
+        raise InputError(f"{n_na} crosswalk rows lack a code in {naics!r}; fix the crosswalk.")
     reason[cw[cluster].isna() & (reason == "")] = "no cluster"
     dropped = cw.loc[reason != ""].assign(reason=reason[reason != ""])
     kept = cw.loc[reason == ""]
@@ -107,7 +107,7 @@ def prepare_cluster_crosswalk(
                           "cluster": kept[cluster].astype(str).array})
     n_dup = int(table["naics"].duplicated().sum())
     if n_dup:
-        raise ValueError(f"{n_dup} NAICS codes appear twice in the crosswalk; each must map "
+        raise InputError(f"{n_dup} NAICS codes appear twice in the crosswalk; each must map "
                          "to one cluster.")
     info = {str(k): int(v) for k, v in dropped["reason"].value_counts().items()}
     return MeasureResult(table.sort_values("naics", kind="stable").reset_index(drop=True),
@@ -146,7 +146,7 @@ def related_cluster_pairs(
                         column: val[keep].array})
     n_dup = int(out.duplicated(["cluster", "related_cluster"]).sum())
     if n_dup:
-        raise ValueError(f"{n_dup} duplicated ({cluster}, {related_cluster}) pairs in the table.")
+        raise InputError(f"{n_dup} duplicated ({cluster}, {related_cluster}) pairs in the table.")
     return out.sort_values(["cluster", "related_cluster"], kind="stable").reset_index(drop=True)
 
 
@@ -236,7 +236,7 @@ def cluster_strength(
                      missing=missing)
     cw = crosswalk[["naics", "cluster"]]
     if cw["naics"].astype(str).duplicated().any():
-        raise ValueError("the crosswalk maps a NAICS code to more than one cluster.")
+        raise InputError("the crosswalk maps a NAICS code to more than one cluster.")
     clusters = pd.Index(sorted(cw["cluster"].astype(str).unique()), name="cluster")
     code_of = pd.Series(clusters.get_indexer(cw["cluster"].astype(str)),
                         index=cw["naics"].astype(str).str.strip().to_numpy())

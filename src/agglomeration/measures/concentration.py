@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from agglomeration.errors import InputError
 from agglomeration.measures._validate import (
     Coded,
     MeasureResult,
@@ -98,7 +99,7 @@ def _national_shares(
     n = c.n_i * c.n_t
     counts = np.bincount(key, minlength=n)
     if (counts > 1).any():
-        raise ValueError(
+        raise InputError(
             f"benchmark has {int((counts > 1).sum())} duplicated ({industry}"
             f"{', ' + time if time else ''}) rows; aggregate it first."
         )
@@ -107,17 +108,17 @@ def _national_shares(
     lacking = needed & (counts == 0)
     if lacking.any():
         labels = group_labels(c, which="industry")
-        raise ValueError(
+        raise InputError(
             f"{int(lacking.sum())} industry cells of the data are not in the benchmark (e.g. "
             f"{list(labels[np.flatnonzero(lacking)[:5]])}); give a benchmark row for every "
             "industry (and period) or omit benchmark."
         )
     bsum = np.bincount(key, weights=b[known], minlength=n)
     if (total <= 0).any():
-        raise ValueError(f"benchmark column {value!r} sums to zero in some period.")
+        raise InputError(f"benchmark column {value!r} sums to zero in some period.")
     zero = needed & (bsum <= 0)
     if zero.any():
-        raise ValueError(
+        raise InputError(
             f"{int(zero.sum())} industries have zero employment in the benchmark column "
             f"{value!r}; drop them before computing the measure."
         )
@@ -180,18 +181,18 @@ def employment_density(
     check_columns(df, region=region, value=value, area=area, time=time)
     check_missing_rule(missing)
     v = numeric_values(df, value)
-    a = numeric_values(df, area, allow_nan=False)
+    a = numeric_values(df, area, allow_nan=False, what="land area")
     n_bad = int((a <= 0).sum())
     if n_bad:
-        raise ValueError(f"column {area!r} has {n_bad} non-positive areas; density is undefined.")
+        raise InputError(f"column {area!r} has {n_bad} non-positive areas; density is undefined.")
     keys = [k for k in (region, time) if k is not None]
     n_dup = int(df.duplicated(keys).sum())
     if n_dup:
-        raise ValueError(f"{n_dup} rows duplicate a ({', '.join(keys)}) key; aggregate first.")
+        raise InputError(f"{n_dup} rows duplicate a ({', '.join(keys)}) key; aggregate first.")
     nan = np.isnan(v)
     n_missing = int(nan.sum())
     if n_missing and missing == "raise":
-        raise ValueError(f"column {value!r} has {n_missing} missing cells and missing='raise'.")
+        raise InputError(f"column {value!r} has {n_missing} missing cells and missing='raise'.")
     if missing == "zero":
         v = np.where(nan, 0.0, v)
     out = df[[*keys, value, area]].copy()
@@ -325,7 +326,7 @@ def _industry_time_codes(df: pd.DataFrame, industry: str, time: str | None
                          ) -> tuple[NDArray[np.intp], pd.Index, NDArray[np.intp], pd.Index | None]:
     for col in (industry, time):
         if col is not None and df[col].isna().any():
-            raise ValueError(f"key column {col!r} has {int(df[col].isna().sum())} missing values.")
+            raise InputError(f"key column {col!r} has {int(df[col].isna().sum())} missing values.")
     i, inds = pd.factorize(df[industry], sort=True)
     if time is None:
         return i.astype(np.intp), pd.Index(inds, name=industry), np.zeros(len(df), np.intp), None
@@ -393,7 +394,7 @@ def plant_herfindahl(
     nan = np.isnan(v)
     n_missing = int(nan.sum())
     if n_missing and missing == "raise":
-        raise ValueError(f"column {value!r} has {n_missing} missing plants and missing='raise'.")
+        raise InputError(f"column {value!r} has {n_missing} missing plants and missing='raise'.")
     keep_obs = ~nan if missing == "drop" else np.ones_like(nan)
     v = np.where(nan, 0.0, v)
     i, inds, t, times = _industry_time_codes(plants, industry, time)
@@ -495,7 +496,7 @@ def plant_herfindahl_from_counts(
         nan = np.isnan(v)
         n_missing = int(nan.sum())
         if n_missing and missing == "raise":
-            raise ValueError(f"column {value!r} has {n_missing} missing cells and "
+            raise InputError(f"column {value!r} has {n_missing} missing cells and "
                              "missing='raise'.")
         keys = [k for k in (region, industry, time) if k is not None]
         dropped = df.loc[nan, [*keys, value, establishments]].copy()
@@ -504,7 +505,7 @@ def plant_herfindahl_from_counts(
         v = np.where(nan, 0.0, v)
         bad = (v > 0) & (n_est <= 0)
         if bad.any():
-            raise ValueError(
+            raise InputError(
                 f"{int(bad.sum())} cells have positive {value!r} but no establishments in "
                 f"{establishments!r}; fix the counts."
             )

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from agglomeration.errors import InputError
 from agglomeration.measures._validate import (
     Coded,
     MeasureResult,
@@ -46,7 +47,7 @@ def _shares(c: Coded, value: str) -> tuple[NDArray[np.float64], NDArray[np.float
                           value=value)
     e = np.bincount(c.t, weights=c.v, minlength=c.n_t)
     if (e <= 0).any():
-        raise ValueError(f"column {value!r} sums to zero in {int((e <= 0).sum())} period(s).")
+        raise InputError(f"column {value!r} sums to zero in {int((e <= 0).sum())} period(s).")
     x_rt = er / np.repeat(e, c.n_r)
     sum_x2 = (x_rt * x_rt).reshape(c.n_t, c.n_r).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -169,7 +170,7 @@ def _herfindahl_by_cell(c: Coded, ph: pd.DataFrame | None, *, industry: str,
     h = numeric_values(ph, herfindahl)
     bad = int(((h < 0) | (h > 1)).sum())
     if bad:
-        raise ValueError(f"{bad} values of {herfindahl!r} lie outside [0, 1].")
+        raise InputError(f"{bad} values of {herfindahl!r} lie outside [0, 1].")
     hi = c.industries.get_indexer(pd.Index(ph[industry]))
     if time is None:
         ht = np.zeros(len(ph), dtype=np.intp)
@@ -180,7 +181,7 @@ def _herfindahl_by_cell(c: Coded, ph: pd.DataFrame | None, *, industry: str,
     key = ht[ok] * c.n_i + hi[ok]
     counts = np.bincount(key, minlength=n)
     if (counts > 1).any():
-        raise ValueError(f"plant_herfindahl has {int((counts > 1).sum())} duplicated "
+        raise InputError(f"plant_herfindahl has {int((counts > 1).sum())} duplicated "
                          "industry (period) rows.")
     out = np.full(n, np.nan)
     out[key] = h[ok]
@@ -189,7 +190,7 @@ def _herfindahl_by_cell(c: Coded, ph: pd.DataFrame | None, *, industry: str,
     lacking = needed & np.isnan(out)
     if lacking.any():
         labels = group_labels(c, which="industry")
-        raise ValueError(
+        raise InputError(
             f"{int(lacking.sum())} industries (periods) of the data have no {herfindahl!r} in "
             f"plant_herfindahl (e.g. {list(labels[np.flatnonzero(lacking)[:5]])}); supply one "
             "for each (e.g. from plant_herfindahl_from_counts)."
@@ -252,7 +253,7 @@ def coagglomeration(
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
     if c.n_r * c.n_i > 200_000_000:
-        raise ValueError(f"{c.n_r} regions x {c.n_i} industries is too large for the dense "
+        raise InputError(f"{c.n_r} regions x {c.n_i} industries is too large for the dense "
                          "pair computation; aggregate industries or regions.")
     s, x, ei, sum_x2 = _shares(c, value)
     s = np.where(c.observed & np.isfinite(s), s, 0.0)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from agglomeration.errors import InputError
 from agglomeration.measures._validate import (
     MeasureResult,
     check_columns,
@@ -97,7 +98,7 @@ def colocation_relatedness(
         return MeasureResult(table, res.missing_rule, res.n_missing, res.dropped,
                              {"method": method})
     if method != "lq_correlation":
-        raise ValueError(f"method={method!r}; use 'lq_correlation' or 'coagglomeration'.")
+        raise InputError(f"method={method!r}; use 'lq_correlation' or 'coagglomeration'.")
     c = prepare_long(df, region=region, industry=industry, value=value, time=time,
                      missing=missing)
     er = _region_totals(c, value)
@@ -215,7 +216,7 @@ def related_employment(
     ok = (a >= 0) & (b >= 0) & (a != b) & (w != 0)
     pair_key = a[ok].astype(np.int64) * c.n_i + b[ok]
     if np.unique(pair_key).size != pair_key.size:
-        raise ValueError(f"relatedness has duplicated ({ci}, {cj}) pairs; keep one per pair.")
+        raise InputError(f"relatedness has duplicated ({ci}, {cj}) pairs; keep one per pair.")
     wm = sparse.csr_array((w[ok], (a[ok], b[ok])), shape=(c.n_i, c.n_i))
     n_related = np.asarray(wm.sum(axis=1)).ravel()
     has_rel = np.zeros(c.n_i, dtype=bool)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from agglomeration.errors import InputError
 from agglomeration.geo import weighted_centres
 from agglomeration.panels._build import DropLog, PanelBuild
 from agglomeration.panels.schemas import METRO_SCHEMA, validate
@@ -71,7 +72,7 @@ def build_metros(
     mc = metro_clusters
     first, last = patent_years
     if not 2000 <= first <= last <= 2015:
-        raise ValueError(f"patent_years must lie within 2000-2015, got {patent_years!r}.")
+        raise InputError(f"patent_years must lie within 2000-2015, got {patent_years!r}.")
     strong = mc["strong"].fillna(False).astype(bool)
     g = mc.assign(
         strong_emp=mc["employment"].where(strong, 0.0),
@@ -88,7 +89,7 @@ def build_metros(
         patents_total=(f"patents_{first}_{last}", "first"),
     ).reset_index()
     if f"patents_{first}_{last}" not in mc.columns:
-        raise ValueError(f"the metro panel has no column patents_{first}_{last}.")
+        raise InputError(f"the metro panel has no column patents_{first}_{last}.")
     out["patents"] = out["patents_total"] / (last - first + 1)
     out = out.drop(columns="patents_total")
     out["log_metro_employment"] = np.log(out["metro_employment"])
