@@ -147,8 +147,8 @@ class Variance(metaclass=_VarianceMeta):
     (Cluster(cluster=('state',)), 'cluster(state)')
     >>> Variance("conley", cutoff_km=100, time="year").label
     'conley(100 km, uniform)'
-    >>> sorted(Variance.types())
-    ['cluster', 'conley', 'driscoll_kraay', 'hetero', 'iid']
+    >>> Variance.from_dict({"type": "cluster", "cluster": ["state"]}) == v  # a TOML table
+    True
     """
 
     type: ClassVar[str]
