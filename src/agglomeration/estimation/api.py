@@ -157,7 +157,7 @@ def compare_variances(
     data : pandas.DataFrame
         The data.
     variances : sequence of Variance
-        Variance estimators, e.g. :func:`~agglomeration.estimation.variance.standard_variances`.
+        Variance estimators, e.g. :func:`~agglomeration.estimation.standard_variances`.
     term : str, optional
         The term to report; defaults to the first of :attr:`Spec.terms`.
 
