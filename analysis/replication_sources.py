@@ -385,7 +385,8 @@ def _most_of_their_spec(
 
 def _laid_out(forms: list[frozenset[str]], grid: list[list[set[str]]]) -> bool:
     est, se, lo, hi = forms
-    across = ((est, se), (se, lo), (se, hi), (lo, hi))  # one cell or adjacent cells of a line
+    # one cell or adjacent cells of a line; two numbers that print alike prove nothing
+    across = [(a, b) for a, b in ((est, se), (se, lo), (se, hi), (lo, hi)) if not a & b]
     for i, line in enumerate(grid):
         for c, cell in enumerate(line):
             nxt = line[c + 1] if c + 1 < len(line) else set()
@@ -395,7 +396,7 @@ def _laid_out(forms: list[frozenset[str]], grid: list[list[set[str]]]) -> bool:
                 if (b & cell) and (a & nxt):
                     return True
             below = grid[i + 1][c] if i + 1 < len(grid) and c < len(grid[i + 1]) else set()
-            if (est & cell) and (se & below):
+            if (est & cell) and (se & below) and not est & se:
                 return True
     return False
 

@@ -306,3 +306,8 @@ def test_float_inside_a_generated_file_is_numbered(tmp_path: Path) -> None:
     got = [(i.kind, i.number, i.path.name, i.label) for i in items if i.kind != "input"]
     assert got[:2] == [("table", 1, "gen.tex", "tab:gen"), ("table", 2, "a.tex", "tab:first")]
     assert got[-1] == ("table", 3, "orphan.tex", "")
+
+
+def test_two_numbers_that_print_alike_prove_nothing() -> None:
+    row = RegistryRow("s", "0123456789ab", "x", (-0.0290, 0.0301, -0.0880, 0.0299))
+    assert rows_shown("TFP & (0.030) \\\\", [row]) == []  # se and upper bound both print 0.030
