@@ -43,25 +43,27 @@ from agglomeration.data.acquire import read_checksums
 
 from pipeline import STEP_MODULES, TIMES, dependencies, load_steps, order
 from project_paths import DATA_RAW, ROOT, SPECS, write_text
-from replication_sources import (
+from replication_env import (
     LOCK,
-    PAPER,
     DataSource,
+    data_sources,
+    direct_dependencies,
+    hardware,
+    lock_python,
+    locked_versions,
+    markdown_section,
+    measured_times,
+)
+from replication_sources import (
+    PAPER,
     MapRow,
     PaperItem,
     Registry,
     SpecInfo,
-    data_sources,
     declared_tables,
     default_registries,
-    direct_dependencies,
     float_in,
-    hardware,
-    lock_python,
-    locked_versions,
     map_row,
-    markdown_section,
-    measured_times,
     nox_sessions,
     paper_items,
     spec_catalogue,

@@ -17,10 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "analysis"))
 
 import replication  # noqa: E402
+from replication_env import data_sources, measured_times  # noqa: E402
 from replication_sources import (  # noqa: E402
     RegistryRow,
-    data_sources,
-    measured_times,
     paper_items,
     read_registries,
     rows_drawn,
