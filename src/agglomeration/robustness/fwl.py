@@ -117,12 +117,18 @@ class _Group:
     def k_fe_total(self) -> int:
         return int(sum(self.k_fe))
 
-    def neighbors(self, v: Conley, max_cutoff: float) -> Any:
-        key = (v.lat, v.lon)
+    def neighbors(self, v: Conley) -> Any:
+        """Neighbour pairs at the variance's own cutoff, as :func:`estimate` finds them.
+
+        Pairs at the cutoff's edge could fall on either side of it in a search at a larger
+        cutoff (chord versus great-circle rounding), so each cutoff gets its own search.
+        """
+        key = (v.lat, v.lon, v.cutoff_km)
         nb = self._neighbors.get(key)
-        if nb is None or nb.cutoff_km < max_cutoff:
+        if nb is None:
+            assert v.cutoff_km is not None
             nb = spatial_neighbors(
-                self.gd.array(v.lat)[self.rows], self.gd.array(v.lon)[self.rows], max_cutoff
+                self.gd.array(v.lat)[self.rows], self.gd.array(v.lon)[self.rows], v.cutoff_km
             )
             self._neighbors[key] = nb
         return nb
@@ -172,7 +178,6 @@ def _covariance(
     bread: np.ndarray,
     ssu: float,
     k: int,
-    max_cutoff: dict[tuple[str, str], float],
 ) -> Covariance:
     v = spec.variance
     if isinstance(v, Cluster):
@@ -187,7 +192,7 @@ def _covariance(
         return Covariance(factor * (bread @ (scores.T @ scores) @ bread), None, df_t)
     assert isinstance(v, Conley) and v.cutoff_km is not None
     gd, rows = grp.gd, grp.rows
-    nb = grp.neighbors(v, max(max_cutoff.get((v.lat, v.lon), 0.0), v.cutoff_km))
+    nb = grp.neighbors(v)
     vc = conley_vcov(
         scores,
         bread,
@@ -262,17 +267,12 @@ def fit_group(
     """
     cols = list(dict.fromkeys(c for s in specs for c in (s.outcome, *s.regressors)))
     grp = _Group(gd, planned.rows, fixed_effects, weights, cols)
-    max_cutoff: dict[tuple[str, str], float] = {}
-    for s in specs:
-        if isinstance(s.variance, Conley) and s.variance.cutoff_km is not None:
-            key = (s.variance.lat, s.variance.lon)
-            max_cutoff[key] = max(max_cutoff.get(key, 0.0), s.variance.cutoff_km)
     y_raw: dict[str, np.ndarray] = {}
     out: list[SpecOutcome] = []
     for spec in specs:
         try:
             out.append(
-                _fit_one(grp, spec, max_cutoff, y_raw, focal, boot_cluster)
+                _fit_one(grp, spec, y_raw, focal, boot_cluster)
             )
         except AgglomerationError as e:
             out.append(SpecOutcome(spec.id, "failed", f"{type(e).__name__}: {e}"))
@@ -282,7 +282,6 @@ def fit_group(
 def _fit_one(
     grp: _Group,
     spec: Spec,
-    max_cutoff: dict[tuple[str, str], float],
     y_raw: dict[str, np.ndarray],
     focal: dict[str, str] | None,
     boot_cluster: str | None,
@@ -313,7 +312,7 @@ def _fit_one(
     scores = xk * e[:, None]
     ssu = float(e @ e)
     k = len(keep)
-    cov = _covariance(grp, spec, scores, bread, ssu, k, max_cutoff)
+    cov = _covariance(grp, spec, scores, bread, ssu, k)
     y = y_raw.get(spec.outcome)
     if y is None:
         y = grp.gd.array(spec.outcome)[grp.rows]
