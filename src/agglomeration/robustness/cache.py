@@ -92,7 +92,7 @@ class ResultCache:
             table = pd.DataFrame(entry["table"])
             if "n_clusters" in table.columns:
                 table["n_clusters"] = table["n_clusters"].astype("Int64")
-            table["spec_name"] = spec.name
+            table.insert(1, "spec_name", spec.name)
         boot = np.asarray(entry["boot"], dtype=float) if entry.get("boot") is not None else None
         return SpecOutcome(spec.id, entry["status"], entry.get("reason", ""), table, boot)
 
