@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from agglomeration.estimation import Spec, Variance, estimate
+from agglomeration.estimation.sample import prepare_sample
 from agglomeration.panels import build_county_panel
 from agglomeration.robustness import run_grid
 from agglomeration.robustness.samples import SamplePlanner
-from agglomeration.estimation.sample import prepare_sample
 from agglomeration.simulate import regional_panel
 
 COLS = ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df"]

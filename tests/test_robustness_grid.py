@@ -79,7 +79,13 @@ def test_expansion_counts_rules_and_choices(tmp_path):
     assert len(ex) == 60 and len(ex.excluded) == 12
     assert (ex.excluded["reason"] == "reported with clustered errors only").all()
     assert list(ex.choices.columns) == [
-        "spec_id", "focal", "outcome", "controls", "fixed_effects", "sample", "variance"
+        "spec_id",
+        "focal",
+        "outcome",
+        "controls",
+        "fixed_effects",
+        "sample",
+        "variance",
     ]
     row = ex.choices.iloc[-1]
     spec = next(s for s in ex.specs if s.id == row.spec_id)
@@ -90,7 +96,9 @@ def test_expansion_counts_rules_and_choices(tmp_path):
 
 
 def test_samples_combine_and_focal_measure_replaces(tmp_path):
-    text = GRID + """
+    text = (
+        GRID
+        + """
 [grid.axes.window]
 all = {}
 no_first = { sample = "year != 2001" }
@@ -98,10 +106,18 @@ no_first = { sample = "year != 2001" }
 density = {}
 cluster = { focal = "log_cluster_employment" }
 """
+    )
     g = load_grid(write(tmp_path, text))
     spec, focal = g.spec_for(
-        {"outcome": "log", "controls": "x2", "fixed_effects": "year", "sample": "late",
-         "variance": "state", "window": "no_first", "measure": "cluster"}
+        {
+            "outcome": "log",
+            "controls": "x2",
+            "fixed_effects": "year",
+            "sample": "late",
+            "variance": "state",
+            "window": "no_first",
+            "measure": "cluster",
+        }
     )
     assert spec.sample == "(year >= 2003) and (year != 2001)"
     assert focal == "log_cluster_employment"
@@ -111,19 +127,36 @@ cluster = { focal = "log_cluster_employment" }
 @pytest.mark.parametrize(
     ("replace", "by", "error", "words"),
     [
-        ('x2 = { controls = ["x2"] }', 'x2 = { controls = ["not_a_column"] }', ColumnMissingError,
-         ["axis 'controls'", "option 'x2'", "not_a_column"]),
-        ('region_year = { fixed_effects = ["region", "year"] }',
-         'region_year = { fixed_effects = ["region", "county"] }', ColumnMissingError,
-         ["axis 'fixed_effects'", "option 'region_year'", "county"]),
-        ('region_year = { fixed_effects = ["region", "year"] }',
-         'region_year = { fixed_effects = ["region*year"] }', SpecError,
-         ["axis 'fixed_effects'", "option 'region_year'", "region^year"]),
-        ('hetero = { variance = { type = "hetero" } }',
-         'hetero = { variance = { type = "hc9" } }', SpecError,
-         ["axis 'variance'", "option 'hetero'", "hc9"]),
-        ('late = { sample = "year >= 2003" }', 'late = { sample = "yeer >= 2003" }', SpecError,
-         ["axis 'sample'", "option 'late'", "yeer"]),
+        (
+            'x2 = { controls = ["x2"] }',
+            'x2 = { controls = ["not_a_column"] }',
+            ColumnMissingError,
+            ["axis 'controls'", "option 'x2'", "not_a_column"],
+        ),
+        (
+            'region_year = { fixed_effects = ["region", "year"] }',
+            'region_year = { fixed_effects = ["region", "county"] }',
+            ColumnMissingError,
+            ["axis 'fixed_effects'", "option 'region_year'", "county"],
+        ),
+        (
+            'region_year = { fixed_effects = ["region", "year"] }',
+            'region_year = { fixed_effects = ["region*year"] }',
+            SpecError,
+            ["axis 'fixed_effects'", "option 'region_year'", "region^year"],
+        ),
+        (
+            'hetero = { variance = { type = "hetero" } }',
+            'hetero = { variance = { type = "hc9" } }',
+            SpecError,
+            ["axis 'variance'", "option 'hetero'", "hc9"],
+        ),
+        (
+            'late = { sample = "year >= 2003" }',
+            'late = { sample = "yeer >= 2003" }',
+            SpecError,
+            ["axis 'sample'", "option 'late'", "yeer"],
+        ),
     ],
 )
 def test_bad_axes_fail_before_any_spec_runs(tmp_path, toy, monkeypatch, replace, by, error, words):
@@ -140,7 +173,11 @@ def test_bad_axes_fail_before_any_spec_runs(tmp_path, toy, monkeypatch, replace,
 
 def test_rule_naming_unknown_label_is_an_error(tmp_path):
     with pytest.raises(SpecError, match="no option 'county'"):
-        load_grid(write(tmp_path, GRID.replace('fixed_effects = "region_year"', 'fixed_effects = "county"')))
+        load_grid(
+            write(
+                tmp_path, GRID.replace('fixed_effects = "region_year"', 'fixed_effects = "county"')
+            )
+        )
 
 
 def test_failed_specs_are_recorded_and_the_rest_runs(toy):

@@ -47,7 +47,9 @@ def test_bad_worker_count():
 
 def test_on_result_sees_every_task_once():
     seen = []
-    run_tasks(lambda t: t * 2, [1, 2, 3], on_result=lambda i, r: seen.append((i, r)), progress=False)
+    run_tasks(
+        lambda t: t * 2, [1, 2, 3], on_result=lambda i, r: seen.append((i, r)), progress=False
+    )
     assert sorted(seen) == [(0, 2), (1, 4), (2, 6)]
 
 
@@ -88,13 +90,23 @@ def test_dask_local_cluster_equals_local_run(tmp_path):
     g = load_grid(p)
     local = run_grid(g, d, progress=False, boot_cluster="state")
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
+        n_workers=2,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        processes=True,
         dashboard_address=None,
     ) as cluster:
-        remote = run_grid(g, d, progress=False, scheduler=cluster.scheduler_address,
-                          boot_cluster="state")
-        seeded = run_tasks(_draws(), list(range(4)), shared={"offset": 0.0}, seed=11,
-                           scheduler=cluster.scheduler_address, progress=False)
+        remote = run_grid(
+            g, d, progress=False, scheduler=cluster.scheduler_address, boot_cluster="state"
+        )
+        seeded = run_tasks(
+            _draws(),
+            list(range(4)),
+            shared={"offset": 0.0},
+            seed=11,
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
     pd.testing.assert_frame_equal(local.table, remote.table, check_exact=True)
     assert local.boot.keys() == remote.boot.keys()
     for k in local.boot:

@@ -308,7 +308,7 @@ def demean(
 
 
 def collinear_columns(txx: np.ndarray, tol: float = COLLIN_TOL) -> np.ndarray:
-    """Indices of the columns the engine drops as collinear, from the cross-products ``X'X``.
+    """Return the indices of the columns the engine drops as collinear, from the cross-products ``X'X``.
 
     ``X`` are the regressors after the fixed effects are projected out (unweighted), as the
     engine checks them. Raises :class:`EstimationError` when every column is collinear.
@@ -335,7 +335,7 @@ def small_sample_factor(
     n_fe_nested: int = 0,
     n_clusters: int | None = None,
 ) -> tuple[float, int, float]:
-    """The engine's small-sample factor, the ``k`` it uses and the t degrees of freedom.
+    """Return the engine's small-sample factor, the ``k`` it uses and the t degrees of freedom.
 
     Parameters
     ----------

@@ -13,6 +13,15 @@
   placebo, Oster (2019) bounds, the standard error as a function of the Conley cutoff.
 """
 
+from agglomeration.robustness.checks import (
+    OsterBounds,
+    PermutationPlacebo,
+    conley_cutoff_curve,
+    leave_one_out,
+    oster_bounds,
+    permutation_placebo,
+)
+from agglomeration.robustness.curve import CurveInference, curve_inference, specification_curve
 from agglomeration.robustness.grid import Axis, ExpandedGrid, Grid, Option, Rule, load_grid
 from agglomeration.robustness.run import GridResult, run_grid
 from agglomeration.robustness.runner import run_tasks, task_generators
@@ -20,6 +29,15 @@ from agglomeration.robustness.validate import check_grid
 
 __all__ = [
     "Axis",
+    "CurveInference",
+    "OsterBounds",
+    "PermutationPlacebo",
+    "conley_cutoff_curve",
+    "curve_inference",
+    "leave_one_out",
+    "oster_bounds",
+    "permutation_placebo",
+    "specification_curve",
     "ExpandedGrid",
     "Grid",
     "GridResult",

@@ -71,7 +71,7 @@ class ResultCache:
         return self.root / self.fingerprint / spec_id[:2] / f"{spec_id}.json"
 
     def get(self, spec: Spec, focal: str | None = None) -> SpecOutcome | None:
-        """The cached outcome of ``spec``, or None if absent, unreadable or stale."""
+        """Return the cached outcome of ``spec``, or None if absent, unreadable or stale."""
         p = self.path(spec.id)
         try:
             entry = json.loads(p.read_text(encoding="utf-8"))
@@ -84,9 +84,13 @@ class ResultCache:
             or entry.get("fingerprint") != self.fingerprint
         ):
             return None
-        if entry["status"] == "ok" and self.boot_cluster is not None and focal is not None:
-            if entry.get("boot_cluster") != self.boot_cluster or entry.get("focal") != focal:
-                return None
+        if (
+            entry["status"] == "ok"
+            and self.boot_cluster is not None
+            and focal is not None
+            and (entry.get("boot_cluster") != self.boot_cluster or entry.get("focal") != focal)
+        ):
+            return None
         table = None
         if entry.get("table") is not None:
             table = pd.DataFrame(entry["table"])

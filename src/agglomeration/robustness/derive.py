@@ -33,12 +33,12 @@ def _transform(s: pd.Series, how: str, opts: Mapping[str, Any]) -> pd.Series:
         with np.errstate(divide="ignore", invalid="ignore"):
             return pd.Series(np.where(x > 0, np.log(x.where(x > 0)), np.nan), index=s.index)
     if how == "asinh":
-        return np.arcsinh(x)
+        return pd.Series(np.arcsinh(x.to_numpy()), index=s.index)
     if how == "winsorize":
         p = float(opts.get("limits", 0.01))
         if not 0.0 < p < 0.5:
             raise SpecError(f"winsorize limits must lie in (0, 0.5), got {p!r}.")
-        lo, hi = x.quantile(p), x.quantile(1.0 - p)
+        lo, hi = float(x.quantile(p)), float(x.quantile(1.0 - p))
         return x.clip(lo, hi)
     if how == "standardize":
         return (x - x.mean()) / x.std(ddof=1)

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.linalg
 
 from agglomeration.errors import AgglomerationError, EstimationError
@@ -74,7 +73,12 @@ class _Group:
     """The demeaned columns and fixed-effect sizes of one (rows, fixed effects, weights) group."""
 
     def __init__(
-        self, gd: GridData, rows: np.ndarray, fes: Sequence[str], weights: str | None, cols: list[str]
+        self,
+        gd: GridData,
+        rows: np.ndarray,
+        fes: Sequence[str],
+        weights: str | None,
+        cols: list[str],
     ) -> None:
         self.gd, self.rows, self.fes = gd, rows, tuple(fes)
         self.n = rows.size
@@ -182,7 +186,7 @@ def _covariance(
     v = spec.variance
     if isinstance(v, Cluster):
         return _cluster_cov(grp, v, scores, bread, k)
-    kind = "iid" if isinstance(v, IID) else "hetero"
+    kind: engine.SmallSampleKind = "iid" if isinstance(v, IID) else "hetero"
     factor, _, df_t = engine.small_sample_factor(
         kind, n_obs=grp.n, k=k, k_fe=grp.k_fe_total, n_fe=grp.n_fe
     )
@@ -271,9 +275,7 @@ def fit_group(
     out: list[SpecOutcome] = []
     for spec in specs:
         try:
-            out.append(
-                _fit_one(grp, spec, y_raw, focal, boot_cluster)
-            )
+            out.append(_fit_one(grp, spec, y_raw, focal, boot_cluster))
         except AgglomerationError as e:
             out.append(SpecOutcome(spec.id, "failed", f"{type(e).__name__}: {e}"))
     return out

@@ -187,14 +187,14 @@ class Grid:
             if len(set(labels)) != len(labels):
                 raise SpecError(f"grid {self.name!r}: axis {a.name!r} repeats option labels.")
         for r in self.rules:
-            for axis, labels in r.match.items():
+            for axis, allowed in r.match.items():
                 if axis not in names:
                     raise SpecError(
                         f"grid {self.name!r}: exclusion rule names axis {axis!r}, which is not "
                         f"an axis ({names})."
                     )
                 ax = self.axes[names.index(axis)]
-                for lab in labels:
+                for lab in allowed:
                     ax.option(lab)
 
     @classmethod
@@ -225,16 +225,21 @@ class Grid:
             reason = str(r.pop("reason", ""))
             match = {k: tuple_of_names(v, f"exclude.{k}") for k, v in r.items()}
             rules.append(Rule(match, reason))
-        return cls(name, base, str(focal), axes, tuple(rules), dict(d.get("derive", {})), d.get("data"))
+        return cls(
+            name, base, str(focal), axes, tuple(rules), dict(d.get("derive", {})), d.get("data")
+        )
 
     # -- expansion -----------------------------------------------------------------------------
     def combinations(self) -> list[dict[str, str]]:
         """Every combination of option labels (axis -> label), in product order."""
         labels = [[o.label for o in a.options] for a in self.axes]
-        return [dict(zip((a.name for a in self.axes), c, strict=True)) for c in itertools.product(*labels)]
+        return [
+            dict(zip((a.name for a in self.axes), c, strict=True))
+            for c in itertools.product(*labels)
+        ]
 
     def spec_for(self, combo: Mapping[str, str]) -> tuple[Spec, str]:
-        """The spec of one combination and its focal regressor."""
+        """Return the spec of one combination and its focal regressor."""
         fields_set: dict[str, str] = {}
         kw: dict[str, Any] = {f: getattr(self.base, f) for f in _SPEC_FIELDS}
         focal = self.focal

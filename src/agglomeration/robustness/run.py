@@ -258,9 +258,7 @@ def run_grid(
             "cached": [s.id in cached for s in specs],
         }
     )
-    boot = {
-        s.id: b for s in specs if (b := outcomes[s.id].boot) is not None
-    }
+    boot = {s.id: b for s in specs if (b := outcomes[s.id].boot) is not None}
     return GridResult(tuple(specs), table, status, choices, boot, boot_cluster)
 
 
@@ -298,6 +296,6 @@ def _plan(
             t["specs"].append(s)
             t["focal"][s.id] = focal_of.get(s.id)
         else:
-            key = (replace(s, variance=Hetero(), name="").id, planned.key)
-            slow.setdefault(key, {"kind": "engine", "specs": []})["specs"].append(s)
+            skey = (replace(s, variance=Hetero(), name="").id, planned.key)
+            slow.setdefault(skey, {"kind": "engine", "specs": []})["specs"].append(s)
     return [*fast.values(), *slow.values()]

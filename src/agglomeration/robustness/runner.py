@@ -33,7 +33,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def task_generators(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
-    """The ``n`` independent child seed sequences of ``seed``, one per task."""
+    """Return the ``n`` independent child seed sequences of ``seed``, one per task."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return ss.spawn(n)
 

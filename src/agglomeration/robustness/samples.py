@@ -52,11 +52,12 @@ class PlannedSample:
 def fe_codes(data: pd.DataFrame, fe: str) -> np.ndarray:
     """Non-negative integer group codes of a fixed effect (``a^b`` interacted) on every row."""
     cols = fe.split("^")
+    raw: np.ndarray
     if len(cols) == 1:
-        codes = pd.factorize(data[cols[0]])[0]
+        raw = np.asarray(pd.factorize(data[cols[0]])[0])
     else:
-        codes = data.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
-    codes = np.asarray(codes, dtype=np.int64)
+        raw = data.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
+    codes: np.ndarray = raw.astype(np.int64)
     if (codes < 0).any():
         codes = np.where(codes < 0, codes.max() + 1, codes)
     return codes
@@ -122,7 +123,7 @@ class SamplePlanner:
 
     # -- one spec ------------------------------------------------------------------------------
     def prepare(self, spec: Spec) -> PlannedSample:
-        """The rows and dropped-row report of ``spec`` under its own variance.
+        """Return the rows and dropped-row report of ``spec`` under its own variance.
 
         Raises the errors :func:`~agglomeration.estimation.sample.prepare_sample` raises.
         """
@@ -133,7 +134,11 @@ class SamplePlanner:
         _sample._check_columns(data, vcols, f"variance of {_sample._who(spec)}")
         _sample._check_types(spec, data)
         needed = list(dict.fromkeys((*spec.model_columns(), *vcols)))
-        order = [c for c in data.columns if c in needed] if spec.sample and "`" in spec.sample else needed
+        order = (
+            [c for c in data.columns if c in needed]
+            if spec.sample and "`" in spec.sample
+            else needed
+        )
         conley = isinstance(spec.variance, Conley)
         poisson = spec.estimator == "poisson"
         key = (
