@@ -22,13 +22,15 @@ STATS = ["r2", "r2_within", "outcome_mean"]
 def assert_same(
     grid_table: pd.DataFrame, spec: Spec, data: pd.DataFrame, rtol: float = 1e-8, atol: float = 1e-8
 ) -> None:
-    """Registry rows of the grid equal estimate()'s: |a - b| <= atol + rtol |b| (1e-8 each).
+    """Registry rows of the grid equal estimate()'s: |a - b| <= atol + rtol |b|.
 
-    With two or more fixed effects both the grid and the engine stop the alternating
-    projections at the engine's tolerance (1e-6); the grid projects in the declared order, the
-    engine in the order of a Python set (which follows PYTHONHASHSEED), so agreement is to the
-    engine's own run-to-run reproducibility, well inside 1e-8 here. One-way fixed effects are
-    exact after one projection and are checked at 1e-10 below.
+    The default (1e-8 each) is the issue's tolerance. With two or more fixed effects both the
+    grid and the engine stop the alternating projections at the engine's tolerance (1e-6), and
+    the result depends on the order of the projections at about that level (the engine keeps
+    them in a Python set, so its order follows PYTHONHASHSEED and estimate() itself moves by
+    ~1e-7 between processes in ill-conditioned designs); the grid projects in the engine's
+    order (engine.fixed_effect_order), so in one process the two agree to rounding, which the
+    simulated test checks at 1e-10.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -97,8 +99,7 @@ def test_grid_equals_estimate_on_simulated_panel(sim):
     res = run_grid(specs, sim, progress=False)
     assert res.failed.empty, res.failed
     for s in specs:
-        one_way = len(s.fixed_effects) <= 1
-        assert_same(res.table, s, sim, *((1e-10, 1e-12) if one_way else (1e-8, 1e-8)))
+        assert_same(res.table, s, sim, rtol=1e-10, atol=1e-12)
 
 
 def test_grid_recovers_the_simulated_elasticity():

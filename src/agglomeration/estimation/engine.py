@@ -27,6 +27,7 @@ __all__ = [
     "collinear_columns",
     "demean",
     "fit",
+    "fixed_effect_order",
     "small_sample_factor",
     "wrap",
 ]
@@ -376,3 +377,18 @@ def small_sample_factor(
         vcov_type=vtype,
     )
     return float(np.asarray(factor).ravel()[0]), int(df_k), float(df_t)
+
+
+def fixed_effect_order(fixed_effects: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the order in which the engine projects the fixed effects out.
+
+    The engine keeps the fixed effects of a formula in a Python ``set``, so the order of the
+    alternating projections follows string hashing (``PYTHONHASHSEED``). With two or more fixed
+    effects the projections stop at a tolerance, so the order moves results at about that
+    tolerance; a fit that shares work with :func:`fit` in the same process projects in this
+    order to reproduce it exactly (the order is computed once, in the process that plans the
+    fits, and passed to workers so that every worker uses the same one).
+    """
+    import re
+
+    return tuple(set(re.split(r"\s*\+\s*", " + ".join(fixed_effects)))) if fixed_effects else ()

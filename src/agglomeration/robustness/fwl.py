@@ -23,6 +23,7 @@ spec to 1e-8 (``tests/test_robustness_fwl.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,27 @@ class _Group:
         self.pos = {c: i for i, c in enumerate(self.cols)}
         self._neighbors: dict[Any, Any] = {}
         self._clusters: dict[str, tuple[np.ndarray, int]] = {}
+        self._nested: dict[tuple[int, str], bool] = {}
+        self._moments: dict[str, tuple[float, float]] = {}
+        self.fits: dict[tuple[str, tuple[str, ...]], _Fit] = {}
+
+    def outcome_moments(self, outcome: str) -> tuple[float, float]:
+        """Mean of the raw outcome and its weighted sum of squares about the weighted mean."""
+        hit = self._moments.get(outcome)
+        if hit is None:
+            y = self.gd.array(outcome)[self.rows]
+            w = self.w if self.w is not None else np.ones(self.n)
+            hit = (float(np.mean(y)), float(np.sum(w * (y - np.average(y, weights=w)) ** 2)))
+            self._moments[outcome] = hit
+        return hit
+
+    def fe_nested_in(self, j: int, key: str, codes: np.ndarray, n_cl: int) -> bool:
+        """Whether fixed effect ``j`` is nested in the cluster ``key`` (cached)."""
+        hit = self._nested.get((j, key))
+        if hit is None:
+            hit = _nested(self.fe_codes[j], self.k_fe[j], codes, n_cl)
+            self._nested[(j, key)] = hit
+        return hit
 
     def clusters(self, col: str) -> tuple[np.ndarray, int]:
         """Dense cluster codes of a column on the group's rows, and their number (cached)."""
@@ -153,9 +175,12 @@ def _cluster_cov(
     g_min = min(g for _, g in cl)
     nested_levels, n_nested = 0, 0
     names = [c for c in v.cluster] + (["cluster_intersection"] if len(cl) == 3 else [])
-    for fe, codes, k_fe in zip(grp.fes, grp.fe_codes, grp.k_fe, strict=True):
+    keys = [*v.cluster, "^".join(v.cluster)][: len(cl)]
+    for j, (fe, k_fe) in enumerate(zip(grp.fes, grp.k_fe, strict=True)):
         by_name = fe.replace("^", "_") in names
-        if by_name or any(_nested(codes, k_fe, c, g) for c, g in cl):
+        if by_name or any(
+            grp.fe_nested_in(j, key, c, g) for key, (c, g) in zip(keys, cl, strict=True)
+        ):
             nested_levels += k_fe
             n_nested += 1
     factor, _, df_t = engine.small_sample_factor(
@@ -271,28 +296,40 @@ def fit_group(
     """
     cols = list(dict.fromkeys(c for s in specs for c in (s.outcome, *s.regressors)))
     grp = _Group(gd, planned.rows, fixed_effects, weights, cols)
-    y_raw: dict[str, np.ndarray] = {}
     out: list[SpecOutcome] = []
     for spec in specs:
         try:
-            out.append(_fit_one(grp, spec, y_raw, focal, boot_cluster))
+            out.append(_fit_one(grp, spec, focal, boot_cluster))
         except AgglomerationError as e:
             out.append(SpecOutcome(spec.id, "failed", f"{type(e).__name__}: {e}"))
     return out
 
 
-def _fit_one(
-    grp: _Group,
-    spec: Spec,
-    y_raw: dict[str, np.ndarray],
-    focal: dict[str, str] | None,
-    boot_cluster: str | None,
-) -> SpecOutcome:
+@dataclass
+class _Fit:
+    """One regression of a group (outcome and kept regressors), shared by its variances."""
+
+    keep_names: list[str]
+    collinear: tuple[str, ...]
+    keep: list[int]
+    beta: np.ndarray
+    bread: np.ndarray
+    scores: np.ndarray
+    ssu: float
+    stats: dict[str, float]
+    boot: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+
+def _regress(grp: _Group, spec: Spec) -> _Fit:
     names = list(spec.regressors) if grp.fes else [_INTERCEPT, *spec.regressors]
+    key = (spec.outcome, tuple(names))
+    hit = grp.fits.get(key)
+    if hit is not None:
+        return hit
     ix = [grp.pos[c] for c in names]
     iy = grp.pos[spec.outcome]
     try:
-        drop = engine.collinear_columns(grp.m_unweighted[np.ix_(ix, ix)])
+        drop = set(engine.collinear_columns(grp.m_unweighted[np.ix_(ix, ix)]).tolist())
     except EstimationError:
         fe = " + ".join(spec.fixed_effects) or "none"
         raise EstimationError(
@@ -301,40 +338,51 @@ def _fit_one(
             "vary within the fixed-effect groups. Remove the absorbed regressor(s) from "
             "regressors, or drop the fixed effect that absorbs them."
         ) from None
-    keep_names = [n for j, n in enumerate(names) if j not in set(drop.tolist())]
-    collinear = tuple(n for j, n in enumerate(names) if j in set(drop.tolist()))
+    keep_names = [n for j, n in enumerate(names) if j not in drop]
+    collinear = tuple(n for j, n in enumerate(names) if j in drop)
     keep = [grp.pos[c] for c in keep_names]
     m = grp.m
     txx = m[np.ix_(keep, keep)]
     beta = scipy.linalg.solve(txx, m[keep, iy], assume_a="pos").ravel()
-    z = grp.z
-    xk = z[:, keep]
-    e = z[:, iy] - xk @ beta
-    bread = np.linalg.inv(txx)
-    scores = xk * e[:, None]
+    xk = grp.z[:, keep]
+    e = grp.z[:, iy] - xk @ beta
     ssu = float(e @ e)
-    k = len(keep)
-    cov = _covariance(grp, spec, scores, bread, ssu, k)
-    y = y_raw.get(spec.outcome)
-    if y is None:
-        y = grp.gd.array(spec.outcome)[grp.rows]
-        y_raw[spec.outcome] = y
-    w = grp.w if grp.w is not None else np.ones(grp.n)
-    ssy = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
-    stats = {"outcome_mean": float(np.mean(y)), "r2": 1.0 - ssu / ssy}
+    y_mean, ssy = grp.outcome_moments(spec.outcome)
+    stats = {"outcome_mean": y_mean, "r2": 1.0 - ssu / ssy}
     stats["r2_within"] = 1.0 - ssu / float(m[iy, iy]) if grp.fes else float("nan")
+    fit = _Fit(
+        keep_names, collinear, keep, beta, np.linalg.inv(txx), xk * e[:, None], ssu, stats
+    )
+    grp.fits[key] = fit
+    return fit
+
+
+def _fit_one(
+    grp: _Group,
+    spec: Spec,
+    focal: dict[str, str] | None,
+    boot_cluster: str | None,
+) -> SpecOutcome:
+    fit = _regress(grp, spec)
+    k = len(fit.keep)
+    cov = _covariance(grp, spec, fit.scores, fit.bread, fit.ssu, k)
     table = registry_rows(
         spec,
-        keep_names,
-        beta,
+        fit.keep_names,
+        fit.beta,
         cov.vcov,
         df=cov.df,
         n_obs=grp.n,
         n_clusters=cov.n_clusters,
-        stats=stats,
+        stats=fit.stats,
     )
     boot = None
     term = (focal or {}).get(spec.id)
-    if boot_cluster is not None and term is not None and term in keep_names:
-        boot = _boot_contributions(grp, keep, iy, grp.pos[term], bread, boot_cluster)
-    return SpecOutcome(spec.id, "ok", "", table, boot, collinear)
+    if boot_cluster is not None and term is not None and term in fit.keep_names:
+        bkey = (term, boot_cluster)
+        boot = fit.boot.get(bkey)
+        if boot is None:
+            iy = grp.pos[spec.outcome]
+            boot = _boot_contributions(grp, fit.keep, iy, grp.pos[term], fit.bread, boot_cluster)
+            fit.boot[bkey] = boot
+    return SpecOutcome(spec.id, "ok", "", table, boot, fit.collinear)

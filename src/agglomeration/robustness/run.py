@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from agglomeration.errors import AgglomerationError, InputError
+from agglomeration.estimation import engine
 from agglomeration.estimation.api import estimate_variances
 from agglomeration.estimation.spec import Spec
 from agglomeration.estimation.variance import Hetero
@@ -83,8 +84,12 @@ class GridResult:
         return self.status.loc[self.status["status"] != "ok"].reset_index(drop=True)
 
     def focal_table(self) -> pd.DataFrame:
-        """One row per estimated spec: its focal term's registry row joined with its choices."""
-        t = self.table.merge(self.choices, on="spec_id", how="inner")
+        """One row per estimated spec: its focal term's registry row joined with its choices.
+
+        Registry columns whose name is also an axis name (e.g. ``fixed_effects``) get the
+        suffix ``_est``; the axis columns keep their names.
+        """
+        t = self.table.merge(self.choices, on="spec_id", how="inner", suffixes=("_est", ""))
         return t.loc[t["term"] == t["focal"]].reset_index(drop=True)
 
 
@@ -286,7 +291,7 @@ def _plan(
                 {
                     "kind": "fwl",
                     "planned": planned,
-                    "fixed_effects": s.fixed_effects,
+                    "fixed_effects": engine.fixed_effect_order(s.fixed_effects),
                     "weights": s.weights,
                     "specs": [],
                     "focal": {},
