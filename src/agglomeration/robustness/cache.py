@@ -16,7 +16,6 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,14 +37,6 @@ def data_fingerprint(data: pd.DataFrame, columns: Iterable[str]) -> str:
     for c in cols:
         h.update(pd.util.hash_pandas_object(data[c], index=False).to_numpy().tobytes())
     return h.hexdigest()
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    if v is pd.NA:
-        return None
-    return v
 
 
 class ResultCache:
@@ -70,9 +61,12 @@ class ResultCache:
         """File of a spec's entry."""
         return self.root / self.fingerprint / spec_id[:2] / f"{spec_id}.json"
 
-    def get(self, spec: Spec, focal: str | None = None) -> SpecOutcome | None:
+    def get(
+        self, spec: Spec, focal: str | None = None, spec_id: str | None = None
+    ) -> SpecOutcome | None:
         """Return the cached outcome of ``spec``, or None if absent, unreadable or stale."""
-        p = self.path(spec.id)
+        sid = spec.id if spec_id is None else spec_id
+        p = self.path(sid)
         try:
             entry = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -91,21 +85,20 @@ class ResultCache:
             and (entry.get("boot_cluster") != self.boot_cluster or entry.get("focal") != focal)
         ):
             return None
-        table = None
-        if entry.get("table") is not None:
-            table = pd.DataFrame(entry["table"])
-            if "n_clusters" in table.columns:
-                table["n_clusters"] = table["n_clusters"].astype("Int64")
-            table.insert(1, "spec_name", spec.name)
+        table = entry.get("table")
+        if table is not None:
+            table["spec_name"] = [spec.name] * len(table["term"])
         boot = np.asarray(entry["boot"], dtype=float) if entry.get("boot") is not None else None
-        return SpecOutcome(spec.id, entry["status"], entry.get("reason", ""), table, boot)
+        return SpecOutcome(sid, entry["status"], entry.get("reason", ""), table, boot)
 
     def put(self, spec: Spec, outcome: SpecOutcome, focal: str | None = None) -> Path:
         """Write an entry atomically (temporary file in the same folder, then rename)."""
+        return self._put(spec, outcome, focal)
+
+    def _put(self, spec: Spec, outcome: SpecOutcome, focal: str | None) -> Path:
         table = None
         if outcome.table is not None:
-            t = outcome.table.drop(columns=["spec_name"], errors="ignore")
-            table = {c: [_plain(v) for v in t[c].tolist()] for c in t.columns}
+            table = {c: v for c, v in outcome.table.items() if c != "spec_name"}
         entry = {
             "format": FORMAT,
             "spec": spec.canonical_json(),
@@ -117,7 +110,7 @@ class ResultCache:
             "boot_cluster": self.boot_cluster if outcome.boot is not None else None,
             "focal": focal,
         }
-        p = self.path(spec.id)
+        p = self.path(outcome.spec_id)
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
         try:

@@ -218,7 +218,8 @@ def _covariance(
     if isinstance(v, IID):
         return Covariance(factor * bread * (ssu / (grp.n - 1)), None, df_t)
     if isinstance(v, Hetero):
-        return Covariance(factor * (bread @ (scores.T @ scores) @ bread), None, df_t)
+        meat = np.einsum("ij,ik->jk", scores, scores)
+        return Covariance(factor * (bread @ meat @ bread), None, df_t)
     assert isinstance(v, Conley) and v.cutoff_km is not None
     gd, rows = grp.gd, grp.rows
     nb = grp.neighbors(v)
@@ -268,6 +269,7 @@ def fit_group(
     weights: str | None,
     specs: Sequence[Spec],
     *,
+    ids: Sequence[str] | None = None,
     focal: dict[str, str] | None = None,
     boot_cluster: str | None = None,
 ) -> list[SpecOutcome]:
@@ -283,6 +285,8 @@ def fit_group(
         Common to every spec.
     specs : sequence of Spec
         Specs for which :func:`fast_path_supports` holds.
+    ids : sequence of str, optional
+        Their :attr:`Spec.id` (computed here when not given).
     focal : dict, optional
         Spec id -> focal term, for the null-bootstrap contributions.
     boot_cluster : str, optional
@@ -297,11 +301,11 @@ def fit_group(
     cols = list(dict.fromkeys(c for s in specs for c in (s.outcome, *s.regressors)))
     grp = _Group(gd, planned.rows, fixed_effects, weights, cols)
     out: list[SpecOutcome] = []
-    for spec in specs:
+    for spec, sid in zip(specs, ids or [s.id for s in specs], strict=True):
         try:
-            out.append(_fit_one(grp, spec, focal, boot_cluster))
+            out.append(_fit_one(grp, spec, sid, focal, boot_cluster))
         except AgglomerationError as e:
-            out.append(SpecOutcome(spec.id, "failed", f"{type(e).__name__}: {e}"))
+            out.append(SpecOutcome(sid, "failed", f"{type(e).__name__}: {e}"))
     return out
 
 
@@ -345,14 +349,14 @@ def _regress(grp: _Group, spec: Spec) -> _Fit:
     txx = m[np.ix_(keep, keep)]
     beta = scipy.linalg.solve(txx, m[keep, iy], assume_a="pos").ravel()
     xk = grp.z[:, keep]
-    e = grp.z[:, iy] - xk @ beta
-    ssu = float(e @ e)
+    # numpy's own loops, not BLAS level-1/2 calls: on a machine whose cores are busy, a
+    # multithreaded ddot on one long vector can cost 100 times its work
+    e = grp.z[:, iy] - np.einsum("ij,j->i", xk, beta)
+    ssu = float(np.sum(e * e))
     y_mean, ssy = grp.outcome_moments(spec.outcome)
     stats = {"outcome_mean": y_mean, "r2": 1.0 - ssu / ssy}
     stats["r2_within"] = 1.0 - ssu / float(m[iy, iy]) if grp.fes else float("nan")
-    fit = _Fit(
-        keep_names, collinear, keep, beta, np.linalg.inv(txx), xk * e[:, None], ssu, stats
-    )
+    fit = _Fit(keep_names, collinear, keep, beta, np.linalg.inv(txx), xk * e[:, None], ssu, stats)
     grp.fits[key] = fit
     return fit
 
@@ -360,6 +364,7 @@ def _regress(grp: _Group, spec: Spec) -> _Fit:
 def _fit_one(
     grp: _Group,
     spec: Spec,
+    sid: str,
     focal: dict[str, str] | None,
     boot_cluster: str | None,
 ) -> SpecOutcome:
@@ -375,9 +380,10 @@ def _fit_one(
         n_obs=grp.n,
         n_clusters=cov.n_clusters,
         stats=fit.stats,
+        spec_id=sid,
     )
     boot = None
-    term = (focal or {}).get(spec.id)
+    term = (focal or {}).get(sid)
     if boot_cluster is not None and term is not None and term in fit.keep_names:
         bkey = (term, boot_cluster)
         boot = fit.boot.get(bkey)
@@ -385,4 +391,4 @@ def _fit_one(
             iy = grp.pos[spec.outcome]
             boot = _boot_contributions(grp, fit.keep, iy, grp.pos[term], fit.bread, boot_cluster)
             fit.boot[bkey] = boot
-    return SpecOutcome(spec.id, "ok", "", table, boot, fit.collinear)
+    return SpecOutcome(sid, "ok", "", table, boot, fit.collinear)

@@ -296,12 +296,13 @@ class Grid:
                 excluded.append({**combo, "reason": rule.reason})
                 continue
             spec, focal = self.spec_for(combo)
-            if spec.id in seen:
+            sid = spec.id
+            if sid in seen:
                 n_dup += 1
                 continue
-            seen.add(spec.id)
+            seen.add(sid)
             specs.append(spec)
-            rows.append({"spec_id": spec.id, "focal": focal, **combo})
+            rows.append({"spec_id": sid, "focal": focal, **combo})
         cols = ["spec_id", "focal", *(a.name for a in self.axes)]
         return ExpandedGrid(
             grid=self,

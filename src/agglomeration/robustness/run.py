@@ -40,6 +40,7 @@ from agglomeration.robustness.cache import ResultCache, data_fingerprint
 from agglomeration.robustness.derive import derive_columns
 from agglomeration.robustness.fwl import fast_path_supports, fit_group
 from agglomeration.robustness.grid import ExpandedGrid, Grid, spec_columns
+from agglomeration.robustness.rows import rows_frame, table_rows
 from agglomeration.robustness.runner import run_tasks
 from agglomeration.robustness.samples import PlannedSample, SamplePlanner
 from agglomeration.robustness.shared import GridData, SpecOutcome
@@ -101,18 +102,19 @@ def _sample_columns(spec: Spec, data: pd.DataFrame) -> list[str]:
     return [c for c in _IDENT.findall(spec.sample) if c in data.columns]
 
 
-def _engine_task(gd: GridData, specs: Sequence[Spec]) -> list[SpecOutcome]:
+def _engine_task(gd: GridData, specs: Sequence[Spec], ids: Sequence[str]) -> list[SpecOutcome]:
     """Fit one spec once with the engine and compute each spec's variance from that fit."""
     base = specs[0]
     try:
         results = estimate_variances(base, gd.frame, [s.variance for s in specs])
     except AgglomerationError as e:
-        return [SpecOutcome(s.id, "failed", f"{type(e).__name__}: {e}") for s in specs]
+        return [SpecOutcome(i, "failed", f"{type(e).__name__}: {e}") for i in ids]
     out = []
-    for s, r in zip(specs, results, strict=True):
-        t = r.table.copy()
-        t["spec_id"], t["spec_name"] = s.id, s.name
-        out.append(SpecOutcome(s.id, "ok", "", t, None))
+    for s, sid, r in zip(specs, ids, results, strict=True):
+        t = table_rows(r.table)
+        n = len(t["term"])
+        t["spec_id"], t["spec_name"] = [sid] * n, [s.name] * n
+        out.append(SpecOutcome(sid, "ok", "", t, None, r.collinear))
     return out
 
 
@@ -124,10 +126,11 @@ def _run_task(task: dict[str, Any], *, shared: GridData) -> list[SpecOutcome]:
             task["fixed_effects"],
             task["weights"],
             task["specs"],
+            ids=task["ids"],
             focal=task["focal"],
             boot_cluster=task["boot_cluster"],
         )
-    return _engine_task(shared, task["specs"])
+    return _engine_task(shared, task["specs"], task["ids"])
 
 
 def _as_specs(
@@ -200,7 +203,8 @@ def run_grid(
         data = derive_columns(data, g.derive)
         check_grid(g, data)
     specs, choices, _ = _as_specs(grid, focal)
-    focal_of = dict(zip(choices["spec_id"], choices["focal"], strict=True))
+    ids = list(choices["spec_id"])  # Spec.id of each spec, computed once
+    focal_of = dict(zip(ids, choices["focal"], strict=True))
     cols: list[str] = []
     for s in specs:
         cols += [*spec_columns(s), *_sample_columns(s, data)]
@@ -217,13 +221,13 @@ def run_grid(
     outcomes: dict[str, SpecOutcome] = {}
     cached: set[str] = set()
     if cache is not None:
-        for s in specs:
-            hit = cache.get(s, focal_of.get(s.id) if s.estimator == "ols" else None)
+        for s, sid in zip(specs, ids, strict=True):
+            hit = cache.get(s, focal_of.get(sid) if s.estimator == "ols" else None, sid)
             if hit is not None:
-                outcomes[s.id] = hit
-                cached.add(s.id)
-    todo = [s for s in specs if s.id not in outcomes]
-    by_id = {s.id: s for s in specs}
+                outcomes[sid] = hit
+                cached.add(sid)
+    todo = [(s, sid) for s, sid in zip(specs, ids, strict=True) if sid not in outcomes]
+    by_id = dict(zip(ids, specs, strict=True))
 
     def record(o: SpecOutcome) -> None:
         outcomes[o.spec_id] = o
@@ -247,28 +251,23 @@ def run_grid(
         desc="specifications",
         on_result=on_result,
     )
-    tables = [outcomes[s.id].table for s in specs if outcomes[s.id].status == "ok"]
-    table = (
-        pd.concat([t for t in tables if t is not None], ignore_index=True)
-        if tables
-        else pd.DataFrame()
-    )
+    table = rows_frame([t for i in ids if outcomes[i].status == "ok" and (t := outcomes[i].table)])
     status = pd.DataFrame(
         {
-            "spec_id": [s.id for s in specs],
+            "spec_id": ids,
             "spec_name": [s.name for s in specs],
-            "focal": [focal_of.get(s.id, "") for s in specs],
-            "status": [outcomes[s.id].status for s in specs],
-            "reason": [outcomes[s.id].reason for s in specs],
-            "cached": [s.id in cached for s in specs],
+            "focal": [focal_of.get(i, "") for i in ids],
+            "status": [outcomes[i].status for i in ids],
+            "reason": [outcomes[i].reason for i in ids],
+            "cached": [i in cached for i in ids],
         }
     )
-    boot = {s.id: b for s in specs if (b := outcomes[s.id].boot) is not None}
+    boot = {i: b for i in ids if (b := outcomes[i].boot) is not None}
     return GridResult(tuple(specs), table, status, choices, boot, boot_cluster)
 
 
 def _plan(
-    todo: Sequence[Spec],
+    todo: Sequence[tuple[Spec, str]],
     gd: GridData,
     focal_of: dict[str, str],
     boot_cluster: str | None,
@@ -278,11 +277,11 @@ def _plan(
     planner = SamplePlanner(gd.frame)
     fast: dict[Any, dict[str, Any]] = {}
     slow: dict[Any, dict[str, Any]] = {}
-    for s in todo:
+    for s, sid in todo:
         try:
             planned: PlannedSample = planner.prepare(s)
         except AgglomerationError as e:
-            record(SpecOutcome(s.id, "failed", f"{type(e).__name__}: {e}"))
+            record(SpecOutcome(sid, "failed", f"{type(e).__name__}: {e}"))
             continue
         if fast_path_supports(s):
             key = (planned.key, s.fixed_effects, s.weights)
@@ -294,13 +293,17 @@ def _plan(
                     "fixed_effects": engine.fixed_effect_order(s.fixed_effects),
                     "weights": s.weights,
                     "specs": [],
+                    "ids": [],
                     "focal": {},
                     "boot_cluster": boot_cluster,
                 },
             )
             t["specs"].append(s)
-            t["focal"][s.id] = focal_of.get(s.id)
+            t["ids"].append(sid)
+            t["focal"][sid] = focal_of.get(sid)
         else:
             skey = (replace(s, variance=Hetero(), name="").id, planned.key)
-            slow.setdefault(skey, {"kind": "engine", "specs": []})["specs"].append(s)
+            eng = slow.setdefault(skey, {"kind": "engine", "specs": [], "ids": []})
+            eng["specs"].append(s)
+            eng["ids"].append(sid)
     return [*fast.values(), *slow.values()]

@@ -30,6 +30,7 @@ from agglomeration.errors import InputError
 __all__ = ["run_tasks", "task_generators"]
 
 _WORKER: dict[str, Any] = {}
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def task_generators(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
@@ -50,8 +51,6 @@ def _call(fn: Callable[..., Any], task: Any, shared: Any, child: Any, has_shared
 def _init_worker(payload: bytes) -> None:
     import cloudpickle
 
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
     fn, shared, has_shared = cloudpickle.loads(payload)
     _WORKER.update(fn=fn, shared=shared, has_shared=has_shared)
 
@@ -154,6 +153,28 @@ def _run_pool(
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
     payload = cloudpickle.dumps((fn, shared, has_shared))
+    # one BLAS thread per worker: the workers already use the cores (set before the worker
+    # processes start, so that their BLAS reads it when it loads)
+    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+    os.environ.update(dict.fromkeys(_THREAD_VARS, "1"))
+    try:
+        _pool(ctx, payload, tasks, children, n_workers, done)
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
+
+
+def _pool(
+    ctx: Any,
+    payload: bytes,
+    tasks: Sequence[Any],
+    children: list[Any],
+    n_workers: int,
+    done: Callable[[int, Any], None],
+) -> None:
     with ProcessPoolExecutor(
         max_workers=min(n_workers, len(tasks)),
         mp_context=ctx,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ class PlannedSample:
     rows: np.ndarray
     dropped: tuple[tuple[str, int], ...]
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Hash of the row set: specs with equal keys are estimated on the same rows."""
         return hashlib.blake2b(self.rows.tobytes(), digest_size=12).hexdigest()
@@ -79,6 +80,7 @@ class SamplePlanner:
         self._sample: dict[str, np.ndarray] = {}
         self._codes: dict[str, np.ndarray] = {}
         self._done: dict[Any, PlannedSample] = {}
+        self._checked: set[Any] = set()
 
     # -- shared pieces -------------------------------------------------------------------------
     def missing(self, col: str) -> np.ndarray:
@@ -130,9 +132,22 @@ class SamplePlanner:
         data = self.data
         variances = [spec.variance]
         vcols = list(dict.fromkeys(c for v in variances for c in v.columns()))
-        _sample._check_columns(data, spec.model_columns(), _sample._who(spec))
-        _sample._check_columns(data, vcols, f"variance of {_sample._who(spec)}")
-        _sample._check_types(spec, data)
+        # the checks depend on the columns and their roles only: once per distinct set
+        ckey = (
+            spec.outcome,
+            spec.regressors,
+            spec.endogenous,
+            spec.instruments,
+            spec.categorical,
+            spec.fixed_effects,
+            spec.weights,
+            tuple(vcols),
+        )
+        if ckey not in self._checked:
+            _sample._check_columns(data, spec.model_columns(), _sample._who(spec))
+            _sample._check_columns(data, vcols, f"variance of {_sample._who(spec)}")
+            _sample._check_types(spec, data)
+            self._checked.add(ckey)
         needed = list(dict.fromkeys((*spec.model_columns(), *vcols)))
         order = (
             [c for c in data.columns if c in needed]

@@ -75,8 +75,9 @@ class SpecOutcome:
         Whether the spec was estimated.
     reason : str
         Why it failed (empty when ok).
-    table : pandas.DataFrame or None
-        :attr:`EstimationResult.table` of the spec (one row per term).
+    table : dict or None
+        Column lists of the spec's registry rows (:attr:`EstimationResult.table`, one row per
+        term); :func:`agglomeration.robustness.rows.rows_frame` makes a frame of them.
     boot : numpy.ndarray or None
         Null-bootstrap contributions of the focal term, one per cluster
         (:mod:`agglomeration.robustness.curve`); None when not computed.
@@ -87,6 +88,6 @@ class SpecOutcome:
     spec_id: str
     status: str
     reason: str = ""
-    table: pd.DataFrame | None = None
+    table: dict[str, list[Any]] | None = None
     boot: np.ndarray | None = None
     collinear: tuple[str, ...] = ()
