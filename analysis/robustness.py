@@ -107,7 +107,7 @@ def run_one_grid(path: Path, args: argparse.Namespace, summary: list[dict[str, A
         "share_significant_negative": float((curve.significant & (curve.sign < 0)).mean()),
     }
     if res.boot:
-        inf = curve_inference(res, n_boot=args.n_boot, seed=args.seed)
+        inf = curve_inference(res, n_boot=args.n_boot, seed=args.seed, progress=True)
         write_csv(out / "curve_inference.csv", inf.summary)
         write_csv(out / "curve_null.csv", inf.null)
         for r in inf.summary.itertuples():

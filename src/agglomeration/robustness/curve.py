@@ -120,6 +120,7 @@ def curve_inference(
     seed: int = 0,
     alpha: float = 0.05,
     chunk: int = 250,
+    progress: bool = False,
 ) -> CurveInference:
     """Compare the curve's median and shares of significant estimates with the null.
 
@@ -136,6 +137,8 @@ def curve_inference(
         Significance level of each specification's test.
     chunk : int
         Draws per block (memory: ``chunk x n_specs`` floats).
+    progress : bool
+        Show a progress bar over the blocks of draws.
 
     Returns
     -------
@@ -161,7 +164,10 @@ def curve_inference(
     }
     rows = []
     sizes = [min(chunk, n_boot - i) for i in range(0, n_boot, chunk)]
-    for child, m in zip(task_generators(seed, len(sizes)), sizes, strict=True):
+    from tqdm.auto import tqdm
+
+    blocks = zip(task_generators(seed, len(sizes)), sizes, strict=True)
+    for child, m in tqdm(blocks, total=len(sizes), disable=not progress, desc="null bootstrap"):
         v = np.random.default_rng(child).choice([-1.0, 1.0], size=(m, a.shape[0]))
         b = v @ a
         s = np.abs(b) / se > crit

@@ -250,6 +250,7 @@ def run_grid(
         progress=progress,
         desc="specifications",
         on_result=on_result,
+        sizes=[len(t["specs"]) for t in tasks],
     )
     table = rows_frame([t for i in ids if outcomes[i].status == "ok" and (t := outcomes[i].table)])
     status = pd.DataFrame(

@@ -80,6 +80,7 @@ def run_tasks(
     progress: bool = True,
     desc: str | None = None,
     on_result: Callable[[int, Any], None] | None = None,
+    sizes: Sequence[int] | None = None,
 ) -> list[Any]:
     """Run ``fn`` on every task and return the results in task order.
 
@@ -106,6 +107,8 @@ def run_tasks(
     on_result : callable, optional
         ``on_result(i, result)``, called in this process as each task finishes (e.g. to write
         a cache entry at once, so that an interrupted run keeps what it finished).
+    sizes : sequence of int, optional
+        Units of work per task for the progress bar (e.g. specifications per group).
 
     Returns
     -------
@@ -118,13 +121,14 @@ def run_tasks(
     children: list[Any] = task_generators(seed, n) if seed is not None else [None] * n
     has_shared = shared is not None
     results: list[Any] = [None] * n
-    bar = _progress(n, desc, progress)
+    units = [1] * n if sizes is None else [int(x) for x in sizes]
+    bar = _progress(sum(units), desc, progress)
 
     def done(i: int, r: Any) -> None:
         results[i] = r
         if on_result is not None:
             on_result(i, r)
-        bar.update(1)
+        bar.update(units[i])
 
     try:
         if scheduler is not None:

@@ -33,15 +33,44 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass(frozen=True)
 class PlannedSample:
-    """Rows of a spec's estimation sample (positions in the panel) and the rows removed."""
+    """Rows of a spec's estimation sample and the rows removed on the way.
 
-    rows: np.ndarray
+    The rows are kept as a packed bit mask over the panel (one bit per row: 8 KB for the
+    65,000 rows of the county panel), so that a grid with thousands of distinct samples holds
+    them, and sends them to workers, in bounded memory.
+
+    Attributes
+    ----------
+    bits : numpy.ndarray
+        ``numpy.packbits`` of the row mask.
+    n_panel : int
+        Rows of the panel.
+    dropped : tuple of (str, int)
+        ``(reason, rows)`` in the order the rules were applied.
+    """
+
+    bits: np.ndarray
+    n_panel: int
     dropped: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def from_rows(
+        cls, rows: np.ndarray, n_panel: int, dropped: tuple[tuple[str, int], ...]
+    ) -> PlannedSample:
+        """Build from sorted row positions."""
+        mask = np.zeros(n_panel, dtype=bool)
+        mask[rows] = True
+        return cls(np.packbits(mask), int(n_panel), tuple(dropped))
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Positions of the sample's rows in the panel (ascending)."""
+        return np.flatnonzero(np.unpackbits(self.bits, count=self.n_panel)).astype(np.int64)
 
     @cached_property
     def key(self) -> str:
         """Hash of the row set: specs with equal keys are estimated on the same rows."""
-        return hashlib.blake2b(self.rows.tobytes(), digest_size=12).hexdigest()
+        return hashlib.blake2b(self.bits.tobytes(), digest_size=12).hexdigest()
 
     def dropped_frame(self) -> pd.DataFrame:
         """``reason, n_rows`` as :meth:`Sample.dropped_frame` gives it."""
@@ -226,6 +255,6 @@ class SamplePlanner:
             raise EstimationError(
                 f"no rows left to estimate {_sample._who(spec)}; dropped: {dropped}."
             )
-        out = PlannedSample(rows, tuple(dropped))
+        out = PlannedSample.from_rows(rows, self.n, tuple(dropped))
         self._done[key] = out
         return out
