@@ -24,10 +24,11 @@ centres), so the scores are spatially correlated.
   county, Hsiang 2010) and state-clustered standard errors are meant for. "States" are boxes of
   5 degrees of latitude by 7 of longitude (33 of them, tens to hundreds of regions each).
 
-Every replication is one task of :func:`agglomeration.robustness.run_tasks`, seeded by the
-``i``-th child of ``SeedSequence(seed)`` (task order: all ``within_year`` replications, then the
-others), so the results do not depend on the number of workers, and the ``within_year`` draws are
-those of the earlier single-design script. The variances of a replication come from one fit
+Every replication is one task of :func:`agglomeration.robustness.run_tasks` with its own seed:
+replication ``r`` of the ``j``-th design uses the ``r``-th child of ``SeedSequence(seed)`` for
+``within_year`` (the draws of the earlier single-design script) and of
+``SeedSequence([seed, j])`` for the others, so results depend neither on the number of workers
+nor on which designs run together. The variances of a replication come from one fit
 (:func:`agglomeration.robustness.run_grid`, equal to ``estimate()``). Coverage has Monte Carlo
 standard error ``sqrt(0.95 * 0.05 / reps)`` (about 1 point at 500 replications).
 
@@ -146,10 +147,14 @@ def replications(
     designs = [design] if isinstance(design, str) else list(design)
     order = [d for d in DESIGNS if d in designs]
     tasks = [(d, r) for d in order for r in range(n_reps)]
+    roots = {
+        d: np.random.SeedSequence(seed if j == 0 else [seed, j]) for j, d in enumerate(DESIGNS)
+    }
+    seeds = [s for d in order for s in roots[d].spawn(n_reps)]
     out = run_tasks(
         _task,
         tasks,
-        seed=seed,
+        seed=seeds,
         n_workers=n_workers,
         scheduler=scheduler,
         progress=progress,

@@ -114,3 +114,11 @@ def test_dask_local_cluster_equals_local_run(tmp_path):
     inline = run_tasks(_draws(), list(range(4)), shared={"offset": 0.0}, seed=11, progress=False)
     for (_, x), (_, y) in zip(inline, seeded, strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_explicit_seed_sequences_per_task():
+    seeds = np.random.SeedSequence([5, 1]).spawn(3)
+    out = run_tasks(_draws(), [0, 1, 2], shared={"offset": 0.0}, seed=seeds, progress=False)
+    np.testing.assert_array_equal(out[2][1], np.random.default_rng(seeds[2]).normal(size=3))
+    with pytest.raises(InputError, match="2 seed sequences for 3 tasks"):
+        run_tasks(_draws(), [0, 1, 2], shared={"offset": 0.0}, seed=seeds[:2], progress=False)

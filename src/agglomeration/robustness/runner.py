@@ -74,7 +74,7 @@ def run_tasks(
     tasks: Sequence[Any],
     *,
     shared: Any = None,
-    seed: int | np.random.SeedSequence | None = None,
+    seed: int | np.random.SeedSequence | Sequence[np.random.SeedSequence] | None = None,
     scheduler: Any = None,
     n_workers: int = 1,
     progress: bool = True,
@@ -94,8 +94,10 @@ def run_tasks(
         The tasks (picklable).
     shared : object, optional
         Data every task reads (sent once per worker).
-    seed : int or numpy.random.SeedSequence, optional
-        Root seed; task ``i`` gets ``default_rng(SeedSequence(seed).spawn(n)[i])``.
+    seed : int, numpy.random.SeedSequence or sequence of them, optional
+        Root seed; task ``i`` gets ``default_rng(SeedSequence(seed).spawn(n)[i])``. A sequence
+        gives each task its own seed sequence (e.g. several studies, each with its own root,
+        in one run).
     scheduler : str or distributed.Client, optional
         Run on this Dask cluster instead of locally.
     n_workers : int
@@ -118,7 +120,15 @@ def run_tasks(
     if int(n_workers) < 1:
         raise InputError(f"n_workers must be at least 1, got {n_workers!r}.")
     n = len(tasks)
-    children: list[Any] = task_generators(seed, n) if seed is not None else [None] * n
+    children: list[Any]
+    if seed is None:
+        children = [None] * n
+    elif isinstance(seed, int | np.random.SeedSequence):
+        children = task_generators(seed, n)
+    else:
+        children = list(seed)
+        if len(children) != n:
+            raise InputError(f"seed has {len(children)} seed sequences for {n} tasks.")
     has_shared = shared is not None
     results: list[Any] = [None] * n
     units = [1] * n if sizes is None else [int(x) for x in sizes]
