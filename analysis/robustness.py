@@ -94,7 +94,7 @@ def run_one_grid(path: Path, args: argparse.Namespace, summary: list[dict[str, A
     write_csv(out / "estimates.csv", res.table)
     curve = specification_curve(res)
     write_csv(out / "curve.csv", curve)
-    axes = [a.name for a in grid.axes]
+    axes = {a.name: [o.label for o in a.options] for a in grid.axes}
     null_median = None
     rows = {
         "n_specs": len(res.specs),

@@ -6,7 +6,7 @@ the permutation placebo.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,11 @@ __all__ = ["plot_conley_cutoffs", "plot_permutation", "plot_specification_curve"
 
 
 def plot_specification_curve(
-    curve: pd.DataFrame, axes: Sequence[str], *, title: str = "", null_median: float | None = None
+    curve: pd.DataFrame,
+    axes: Sequence[str] | Mapping[str, Sequence[str]],
+    *,
+    title: str = "",
+    null_median: float | None = None,
 ) -> Figure:
     """Sorted estimates with intervals (top) and the indicator panel of choices (bottom).
 
@@ -28,14 +32,20 @@ def plot_specification_curve(
     ----------
     curve : pandas.DataFrame
         From :func:`agglomeration.robustness.curve.specification_curve`.
-    axes : sequence of str
-        Axis columns of ``curve`` to show in the indicator panel, top to bottom.
+    axes : sequence of str, or mapping of str to sequence of str
+        Axis columns of ``curve`` to show in the indicator panel, top to bottom; a mapping
+        also gives the order of each axis's options (e.g. as declared in the grid).
     title : str
         Figure title.
     null_median : float, optional
         Draw the median estimate under the null as a reference line.
     """
-    labels = [(a, str(o)) for a in axes for o in pd.unique(curve[a])]
+    order = (
+        {a: list(v) for a, v in axes.items()}
+        if isinstance(axes, Mapping)
+        else {a: list(pd.unique(curve[a])) for a in axes}
+    )
+    labels = [(a, str(o)) for a, opts in order.items() for o in opts]
     n_rows = max(len(labels), 1)
     fig = Figure(figsize=(10, 3.5 + 0.18 * n_rows))
     gs = fig.add_gridspec(2, 1, height_ratios=[3.0, 0.25 + 0.18 * n_rows], hspace=0.05)
