@@ -220,7 +220,7 @@ def baseline_checks(args: argparse.Namespace, summary: list[dict[str, Any]]) -> 
             }
         )
     save_figure(
-        plot_conley_cutoffs(within, title="county baseline: SE against the Conley cutoff"),
+        plot_conley_cutoffs(cc, title="county baseline: SE against the Conley cutoff"),
         FIGURES / "robustness_conley_cutoffs.pdf",
     )
     print(f"baseline checks: placebo p = {pp.p_value:.4f}; Oster delta = {ob.delta_for_zero:.2f}")

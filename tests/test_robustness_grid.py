@@ -259,3 +259,33 @@ def test_changed_data_do_not_reuse_the_cache(tmp_path, toy):
 def test_grid_from_dict_requires_focal_in_base():
     with pytest.raises(SpecError, match="focal 'x9'"):
         Grid.from_dict({"name": "g", "focal": "x9", "base": {"outcome": "y", "regressors": ["x"]}})
+
+
+def test_derived_columns_by_hand():
+    from agglomeration.robustness.derive import derive_columns
+
+    d = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 100.0], "b": [0.0, 1.0, -1.0, 2.0, 5.0]})
+    out = derive_columns(
+        d,
+        {
+            "ratio": "a / (b + 2)",
+            "w": {"transform": "winsorize", "column": "a", "limits": 0.2},
+            "z": {"transform": "standardize", "column": "a"},
+            "lb": {"transform": "log", "column": "b"},
+            "sb": {"transform": "asinh", "column": "b"},
+        },
+    )
+    np.testing.assert_allclose(out["ratio"], d.a / (d.b + 2))
+    # 20% and 80% quantiles (linear interpolation) of 1, 2, 3, 4, 100: 1.8 and 23.2
+    np.testing.assert_allclose(out["w"], [1.8, 2.0, 3.0, 4.0, 23.2])
+    assert out["z"].mean() == pytest.approx(0.0, abs=1e-12)
+    assert out["z"].std(ddof=1) == pytest.approx(1.0)
+    assert np.isnan(out["lb"][[0, 2]]).all() and out["lb"][1] == 0.0
+    np.testing.assert_allclose(out["sb"], np.arcsinh(d.b))
+    assert "ratio" not in d.columns  # the input is not modified
+    with pytest.raises(SpecError, match="already exists"):
+        derive_columns(d, {"a": "b * 2"})
+    with pytest.raises(ColumnMissingError, match="'nope'"):
+        derive_columns(d, {"x": {"transform": "log", "column": "nope"}})
+    with pytest.raises(SpecError, match="unknown transform"):
+        derive_columns(d, {"x": {"transform": "cube", "column": "a"}})

@@ -95,10 +95,13 @@ def plot_conley_cutoffs(table: pd.DataFrame, *, title: str = "") -> Figure:
     fig = Figure(figsize=(6, 3.5))
     ax = fig.add_subplot()
     c = table.loc[table["variance_type"] == "conley"]
-    ax.plot(c["cutoff_km"], c["std_error"], marker="o", ms=3, color="#08519c", label="Conley")
-    for r, ls in zip(
-        table.loc[table["variance_type"] != "conley"].itertuples(), ("--", ":", "-."), strict=False
-    ):
+    colours = ("#08519c", "#cb181d", "#238b45")
+    for (lags, part), colour in zip(c.groupby("lags", sort=True), colours, strict=False):
+        n_lags = int(float(lags))  # type: ignore[arg-type]
+        label = "Conley, within period" if not n_lags else f"Conley + serial ({n_lags} lags)"
+        ax.plot(part["cutoff_km"], part["std_error"], marker="o", ms=3, color=colour, label=label)
+    refs = table.loc[table["variance_type"] != "conley"].drop_duplicates("variance")
+    for r, ls in zip(refs.itertuples(), ("--", ":", "-."), strict=False):
         ax.axhline(
             float(r.std_error),  # type: ignore[arg-type]
             ls=ls,
