@@ -93,6 +93,20 @@ def naive_loop(specs: list[Any], data: pd.DataFrame) -> tuple[float, dict[str, n
     return time.perf_counter() - t0, out
 
 
+def peak_rss_mb() -> float:
+    """High-water mark of this process's resident memory (MB).
+
+    Linux ``VmHWM`` (reset by ``exec``, so a fresh process reports its own peak);
+    ``ru_maxrss`` elsewhere, which on Linux carries the parent's peak across ``exec``.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def memory_child(n: int, panel: Path) -> None:
     """Run ``n`` specs in this fresh process; print peak RSS and traced allocations (MB)."""
     import tracemalloc
@@ -102,14 +116,14 @@ def memory_child(n: int, panel: Path) -> None:
     data = pd.read_parquet(panel)
     _, ex = grid_specs(n, extra_axis=n > 4000)
     specs = list(ex.specs[:n])
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = peak_rss_mb()
     tracemalloc.start()
     t0 = time.perf_counter()
     res = run_grid(specs, data, progress=False, boot_cluster="state_fips")
     secs = time.perf_counter() - t0
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(
         json.dumps(
             {
