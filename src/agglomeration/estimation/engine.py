@@ -19,7 +19,18 @@ import pandas as pd
 
 from agglomeration.errors import EstimationError
 
-__all__ = ["FittedModel", "fit", "wrap"]
+__all__ = [
+    "COLLIN_TOL",
+    "FIXEF_MAXITER",
+    "FIXEF_TOL",
+    "FittedModel",
+    "collinear_columns",
+    "demean",
+    "fit",
+    "fixed_effect_order",
+    "small_sample_factor",
+    "wrap",
+]
 
 EngineVcov = Literal["iid", "hetero", "cluster", "driscoll_kraay"]
 
@@ -236,3 +247,147 @@ def fit(
             f"Poisson separation by a regressor); inspect the data for {formula!r}."
         )
     return wrap(engine_fit, estimator)
+
+
+# -- building blocks for fits that share work (agglomeration.robustness) -----------------------
+# The engine's defaults, which :func:`fit` uses: alternating projections to this tolerance, and
+# this threshold for collinear regressors. Fits that share demeaned data across specifications
+# use the same ones, so that their coefficients equal :func:`fit`'s.
+FIXEF_TOL = 1e-06
+FIXEF_MAXITER = 10_000
+COLLIN_TOL = 1e-09
+SmallSampleKind = Literal["iid", "hetero", "cluster", "hac"]
+
+
+def demean(
+    x: np.ndarray,
+    codes: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    tol: float = FIXEF_TOL,
+    maxiter: int = FIXEF_MAXITER,
+) -> np.ndarray:
+    """Project fixed effects out of each column of ``x`` with the engine's demeaning routine.
+
+    The engine's alternating projections (Gaure 2013) converge column by column, so demeaning
+    a set of columns together gives each column exactly what demeaning it alone gives; this is
+    what lets several specifications on the same rows and fixed effects share one demeaning
+    (Frisch-Waugh-Lovell).
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n, p)
+        Columns to demean (float64).
+    codes : numpy.ndarray, shape (n, n_fe)
+        Integer codes ``0..levels-1`` of each fixed effect.
+    weights : numpy.ndarray, optional
+        Observation weights (weighted means); None for ones.
+    tol, maxiter : float, int
+        Convergence tolerance and iteration cap (the engine's defaults).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, p)
+
+    Raises
+    ------
+    EstimationError
+        If the projections do not converge within ``maxiter`` iterations.
+    """
+    from pyfixest.core.demean import demean as _demean
+
+    x2 = np.ascontiguousarray(np.atleast_2d(x.T).T, dtype=np.float64)
+    w = np.ones(x2.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    out, ok = _demean(x2, np.ascontiguousarray(codes, dtype=np.uint64), w, tol, maxiter)
+    if not ok:
+        raise EstimationError(
+            f"demeaning did not converge in {maxiter} iterations (tolerance {tol}); the fixed "
+            "effects are poorly connected: drop one, or coarsen it."
+        )
+    return np.asarray(out)
+
+
+def collinear_columns(txx: np.ndarray, tol: float = COLLIN_TOL) -> np.ndarray:
+    """Return the indices of the columns the engine drops as collinear, from the cross-products ``X'X``.
+
+    ``X`` are the regressors after the fixed effects are projected out (unweighted), as the
+    engine checks them. Raises :class:`EstimationError` when every column is collinear.
+    """
+    from pyfixest.core.collinear import find_collinear_variables
+
+    idx, n_excl, all_removed = find_collinear_variables(
+        np.ascontiguousarray(txx, dtype=np.float64), tol
+    )
+    if all_removed:
+        raise EstimationError("all regressors are collinear (with the fixed effects or each other).")
+    mask = np.asarray(idx, dtype=bool).ravel()
+    return np.flatnonzero(mask) if n_excl else np.array([], dtype=np.int64)
+
+
+def small_sample_factor(
+    kind: SmallSampleKind,
+    *,
+    n_obs: int,
+    k: int,
+    k_fe: int = 0,
+    n_fe: int = 0,
+    k_fe_nested: int = 0,
+    n_fe_nested: int = 0,
+    n_clusters: int | None = None,
+) -> tuple[float, int, float]:
+    """Return the engine's small-sample factor, the ``k`` it uses and the t degrees of freedom.
+
+    Parameters
+    ----------
+    kind : {"iid", "hetero", "cluster", "hac"}
+        Variance type (``hac``: Driscoll-Kraay, with ``n_clusters`` the number of periods).
+    n_obs, k : int
+        Observations and regressors.
+    k_fe, n_fe : int
+        Fixed-effect levels (summed over the fixed effects) and number of fixed effects.
+    k_fe_nested, n_fe_nested : int
+        For ``cluster``: levels of the fixed effects nested in a cluster, and their number.
+    n_clusters : int, optional
+        Clusters (two-way: the smaller count) or periods.
+
+    Returns
+    -------
+    (factor, df_k, df_t)
+        With the engine's defaults (``k_adj``, ``k_fixef="nonnested"``, ``G_adj``,
+        ``G_df="min"``): ``iid`` ``(N-1)/(N-df_k)`` (times ``e'e/(N-1)``), ``hetero``
+        ``N/(N-df_k)``, ``cluster`` and ``hac`` ``G/(G-1) (N-1)/(N-df_k)``; see
+        :mod:`agglomeration.estimation.variance`.
+    """
+    import pyfixest as pf
+    from pyfixest.utils.utils import get_ssc
+
+    vtype = {"iid": "iid", "hetero": "hetero", "cluster": "CRV", "hac": "HAC"}[kind]
+    g = n_obs if kind == "hetero" else (1 if n_clusters is None else int(n_clusters))
+    factor, df_k, df_t = get_ssc(
+        ssc_dict=pf.ssc(),
+        N=int(n_obs),
+        k=int(k),
+        k_fe=int(k_fe),
+        n_fe=int(n_fe),
+        k_fe_nested=int(k_fe_nested),
+        n_fe_fully_nested=int(n_fe_nested),
+        G=g,
+        vcov_sign=1,
+        vcov_type=vtype,
+    )
+    return float(np.asarray(factor).ravel()[0]), int(df_k), float(df_t)
+
+
+def fixed_effect_order(fixed_effects: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the order in which the engine projects the fixed effects out.
+
+    The engine keeps the fixed effects of a formula in a Python ``set``, so the order of the
+    alternating projections follows string hashing (``PYTHONHASHSEED``). With two or more fixed
+    effects the projections stop at a tolerance, so the order moves results at about that
+    tolerance; a fit that shares work with :func:`fit` in the same process projects in this
+    order to reproduce it exactly (the order is computed once, in the process that plans the
+    fits, and passed to workers so that every worker uses the same one).
+    """
+    import re
+
+    return tuple(set(re.split(r"\s*\+\s*", " + ".join(fixed_effects)))) if fixed_effects else ()

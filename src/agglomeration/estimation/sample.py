@@ -226,26 +226,34 @@ def prepare_sample(spec: Spec, data: pd.DataFrame, variances: Sequence[Variance]
                 "Poisson needs counts (>= 0)."
             )
     if spec.fixed_effects:
+        # group codes once; rows are then dropped from boolean masks and the codes subset with
+        # them (a code identifies the same group in every subset), so interacted fixed effects
+        # are not regrouped in every pass
+        keep = np.ones(len(d), dtype=bool)
+        all_codes = {fe: _group_codes(d, fe) for fe in spec.fixed_effects}
+        y = d[spec.outcome].to_numpy(dtype=float) if spec.estimator == "poisson" else None
         while True:
             changed = False
             for fe in spec.fixed_effects:
-                codes = _group_codes(d, fe)
+                codes = all_codes[fe][keep]
                 counts = np.bincount(codes)
                 single = counts[codes] == 1
                 if single.any():
                     dropped.append((f"singleton in fixed effect {fe}", int(single.sum())))
-                    d = d.loc[~single]
+                    keep[np.flatnonzero(keep)[single]] = False
                     codes = codes[~single]
                     changed = True
-                if spec.estimator == "poisson" and len(d):
-                    ysum = np.bincount(codes, weights=d[spec.outcome].to_numpy(dtype=float))
+                if y is not None and keep.any():
+                    ysum = np.bincount(codes, weights=y[keep])
                     zero = ysum[codes] == 0
                     if zero.any():
                         dropped.append((f"all-zero outcome in fixed effect {fe}", int(zero.sum())))
-                        d = d.loc[~zero]
+                        keep[np.flatnonzero(keep)[zero]] = False
                         changed = True
             if not changed:
                 break
+        if not keep.all():
+            d = d.loc[keep]
     if len(d) == 0:
         raise EstimationError(f"no rows left to estimate {_who(spec)}; dropped: {dropped}.")
     return Sample(d, dropped)
