@@ -45,6 +45,7 @@ STEP_MODULES: tuple[str, ...] = (
     "build",
     "estimate",
     "risk",
+    "robustness",
     "tfp_table",
     "tables",
     "figures",

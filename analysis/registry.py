@@ -60,6 +60,13 @@ REGISTRIES = (
         ("n_obs", "n_clusters"),
     ),
     Registry(
+        "robustness_summary.csv",
+        "robustness_summary.csv",
+        ("check", "statistic"),
+        ("value",),
+        (),
+    ),
+    Registry(
         "claims.csv",
         "claims.csv",
         ("spec_id", "term"),

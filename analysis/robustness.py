@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from agglomeration.estimation import Variance, load_specs
+from agglomeration.report.figures import save_figure
 from agglomeration.robustness import (
     conley_cutoff_curve,
     curve_inference,
@@ -51,23 +52,39 @@ from agglomeration.robustness.figures import (
     plot_specification_curve,
 )
 
-from project_paths import BLD, ESTIMATES, FIGURES, PANELS, ROOT, SPECS, atomic_write, write_csv
+from project_paths import BLD, ESTIMATES, FIGURES, PANELS, ROOT, SPECS, write_csv
+from step import Step, run_main
 
 GRIDS = ROOT / "analysis" / "grids"
 OUT = BLD / "robustness"
 CACHE = OUT / "cache"
 BASELINE = "county_baseline"
 BOOT_CLUSTER = "state_fips"
-# Oster (2019): observed controls of the long regression. pct_baplus (the sorting control of
-# DESIGN.md) joins when the county panel has it.
-OSTER_CONTROLS = ["log_firm_size"]  # pending: "pct_baplus"
+# Oster (2019): observed controls of the long regression: the firm size and the sorting control
+# of DESIGN.md (the share of adults with a BA+).
+OSTER_CONTROLS = ["log_firm_size", "pct_baplus"]
 OSTER_DERIVE = {"log_firm_size": "log(employment / establishments)"}
 CONLEY_CUTOFFS = (25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 750, 1000)
 SERIAL_LAGS = 20
 
 
-def save_figure(fig: Any, path: Path) -> None:
-    atomic_write(path, lambda p: fig.savefig(p, format=path.suffix.lstrip(".")))
+FIGURE_NAMES = (
+    "robustness_county_pay_density_curve",
+    "robustness_county_patents_density_curve",
+    "robustness_county_sector_pay_localisation_curve",
+    "robustness_permutation",
+    "robustness_conley_cutoffs",
+)
+STEP = Step(
+    "robustness",
+    reads=(GRIDS, SPECS, *(PANELS / f"{p}.parquet" for p in ("county", "county_sector"))),
+    produces=(
+        OUT,
+        *(FIGURES / f"{n}.pdf" for n in FIGURE_NAMES),
+        ESTIMATES / "robustness_summary.csv",
+    ),
+    summary="specification grids and curves, leave-one-state-out, placebo, Oster, Conley cutoffs",
+)
 
 
 def run_one_grid(path: Path, args: argparse.Namespace, summary: list[dict[str, Any]]) -> None:
@@ -226,7 +243,7 @@ def baseline_checks(args: argparse.Namespace, summary: list[dict[str, Any]]) -> 
     print(f"baseline checks: placebo p = {pp.p_value:.4f}; Oster delta = {ob.delta_for_zero:.2f}")
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="the paper's robustness grids and checks")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scheduler", default=None, help="Dask scheduler address")
@@ -247,4 +264,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_main(STEP, main))

@@ -35,6 +35,7 @@ from macros_text import (
     design_macros,
     numbers_tex,
     registry_numbers,
+    robustness_numbers,
     shift_share_numbers,
     text_macros,
 )
@@ -73,6 +74,7 @@ STEP = Step(
         ESTIMATES / "estimates.csv",
         ESTIMATES / "claims.csv",
         ESTIMATES / "risk.csv",
+        ESTIMATES / "robustness_summary.csv",
         ESTIMATES / "baseline_variances.csv",
         ESTIMATES / "dropped.csv",
         ESTIMATES / "tfp.csv",
@@ -278,22 +280,33 @@ def _mc_label(v: str) -> str:
         inner = v.removeprefix("conley(").removesuffix(")").split(", ")
         cut = float(inner[0].removesuffix(" km"))
         kernel = "" if inner[1] == "uniform" else f", {inner[1]} kernel"
-        return f"Conley {cut:.0f} km{kernel}"
+        serial = " + serial" if any(x.startswith("serial") for x in inner) else ""
+        return f"Conley {cut:.0f} km{kernel}{serial}"
     return v
+
+
+MC_DESIGNS = {
+    "within_year": "Spatial correlation within year",
+    "serial_county_effects": "+ serial correlation and county effects",
+}
 
 
 def montecarlo_tables(mc: pd.DataFrame, ss: pd.DataFrame) -> dict[str, str]:
     """Render the committed Monte Carlo results with reader-facing labels."""
 
     def frame(d: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame(
+        design = d["design"].astype(str).str.split(":").str[0]
+        first = ~design.duplicated()
+        out = pd.DataFrame(
             {
+                "Design": design.map(MC_DESIGNS).fillna(design).where(first, ""),
                 "Standard errors": d["variance"].map(_mc_label),
                 "Coverage of 95% CI": d["coverage"],
                 "MC s.e.": d["coverage_mc_se"],
                 "RMS s.e. / s.d. of estimates": d["se_ratio"],
             }
         )
+        return out if design.nunique() > 1 else out.drop(columns="Design")
 
     return {
         "montecarlo_conley.tex": make_frame_table(
@@ -343,6 +356,7 @@ def main(argv: list[str] | None = None) -> None:
         registry_numbers(registry)
         | claims_numbers(claims)
         | shift_share_numbers(pd.read_csv(ESTIMATES / "risk.csv"))
+        | robustness_numbers(pd.read_csv(ESTIMATES / "robustness_summary.csv"))
     )
     write_text(BLD / "numbers.tex", numbers_tex(numbers))
     years = {

@@ -20,6 +20,7 @@ NON_PROSE = (
     "est",
     "gap",
     "shiftshare",
+    "robust",
     "cite",
     "citet",
     "citep",

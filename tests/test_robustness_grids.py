@@ -1,5 +1,5 @@
 """The paper's grid files: they load, expand to the sizes the issue asks for, name only columns
-the panels have (pending ones on a simulated stand-in), and run."""
+the panels have (the county x sector grid also on a simulated stand-in), and run."""
 
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ def test_county_pay_grid_runs_a_sample_of_specs(county):
 
 
 def county_sector_stand_in(seed: int = 3) -> tuple[pd.DataFrame, float]:
-    """The simulated county x sector cross-section under the pending panel's column names."""
-    # no distance-ring spillovers: the grid's specs have no ring controls (pending columns)
+    """The simulated county x sector cross-section under the panel's column names."""
+    # no distance-ring spillovers: the grid's specs have no ring controls
     sim = county_sector_cross_section(400, n_sectors=8, seed=seed, gamma_rings=(0.0, 0.0, 0.0))
     d = sim.data
     rng = np.random.default_rng(seed)
@@ -62,11 +62,11 @@ def county_sector_stand_in(seed: int = 3) -> tuple[pd.DataFrame, float]:
             "sector": d["sector"].astype(str),
             "state_fips": d["state"].astype(str),
             "state_abbr": d["state"].astype(str),
-            "cbsa": np.where(d["region"].map(metro), "c" + d["region"].astype(str), None),
+            "disclosed_emp_share": np.where(d["region"].map(metro), 0.95, 0.5),
             "log_receipts_per_emp": d["log_productivity"],
-            "log_pay_per_emp": d["log_productivity"] * 0.8 + rng.normal(0, 0.05, len(d)),
+            "log_payroll_per_emp": d["log_productivity"] * 0.8 + rng.normal(0, 0.05, len(d)),
             "log_sector_employment": d["log_employment"],
-            "sector_employment": d["employment"].astype(float),
+            "employment": d["employment"].astype(float),
             "log_density": d["log_density"],
             "diversity": d["diversity"],
         }

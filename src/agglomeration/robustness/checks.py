@@ -24,7 +24,8 @@ import pandas as pd
 
 from agglomeration.errors import EstimationError, InputError
 from agglomeration.estimation.spec import Spec
-from agglomeration.estimation.variance import Cluster, Conley, Hetero, Variance
+from agglomeration.estimation.variance import Cluster, Hetero, Variance
+from agglomeration.estimation.variance_geo import Conley
 from agglomeration.robustness.run import run_grid
 from agglomeration.robustness.runner import run_tasks
 

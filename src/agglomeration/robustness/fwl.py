@@ -32,7 +32,8 @@ import scipy.linalg
 from agglomeration.errors import AgglomerationError, EstimationError
 from agglomeration.estimation import engine
 from agglomeration.estimation.spec import Spec
-from agglomeration.estimation.variance import IID, Cluster, Conley, Covariance, Hetero
+from agglomeration.estimation.variance import IID, Cluster, Covariance, Hetero
+from agglomeration.estimation.variance_geo import Conley
 from agglomeration.inference import conley_vcov, spatial_neighbors
 from agglomeration.robustness.rows import registry_rows
 from agglomeration.robustness.samples import PlannedSample

@@ -24,7 +24,7 @@ import pandas as pd
 from agglomeration.errors import EstimationError, InputError, SpecError
 from agglomeration.estimation import sample as _sample
 from agglomeration.estimation.spec import Spec
-from agglomeration.estimation.variance import Conley
+from agglomeration.estimation.variance_geo import Conley
 
 __all__ = ["PlannedSample", "SamplePlanner", "fe_codes"]
 
