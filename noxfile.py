@@ -14,6 +14,7 @@ declares it reads and produces, and reruns only the steps whose inputs or code c
   nox -s estimate     panels + analysis/specs -> bld/estimates/
   nox -s tables       estimates -> bld/tables/, bld/macros.tex
   nox -s paper        everything above, then paper/main.pdf and the explorer; updates results/
+                      and REPLICATION.md
   nox -s explorer     the self-contained cluster explorer page bld/explorer/index.html
   nox -s verify       recompute every estimate from raw data and compare with results/
   nox -s robustness   specification grids and curves, baseline robustness checks
@@ -146,6 +147,7 @@ def paper(session: nox.Session) -> None:
     """Raw data to PDF (and the explorer page): every stale step, then refresh the registry."""
     _pipeline(session, "latex", "explorer")
     _py(session, "analysis/registry.py", "update")
+    _py(session, "analysis/replication.py")
     session.log(f"paper written to {ROOT / 'paper' / 'main.pdf'}")
 
 
