@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from agglomeration.estimation import Variance, load_specs
-from agglomeration.report.figures import save_figure
+from agglomeration.report.figures import save_figure, specification_curve_plot
 from agglomeration.robustness import (
     conley_cutoff_curve,
     curve_inference,
@@ -46,11 +46,7 @@ from agglomeration.robustness import (
     specification_curve,
 )
 from agglomeration.robustness.derive import derive_columns
-from agglomeration.robustness.figures import (
-    plot_conley_cutoffs,
-    plot_permutation,
-    plot_specification_curve,
-)
+from agglomeration.robustness.figures import plot_conley_cutoffs, plot_permutation
 
 from project_paths import BLD, ESTIMATES, FIGURES, PANELS, ROOT, SPECS, write_csv
 from step import Step, run_main
@@ -132,8 +128,14 @@ def run_one_grid(path: Path, args: argparse.Namespace, summary: list[dict[str, A
         null_median = float(inf.null["median_estimate"].median())
     for k, v in rows.items():
         summary.append({"check": grid.name, "statistic": k, "value": v})
-    fig = plot_specification_curve(
-        curve, axes, title=f"{grid.name}: {grid.focal}", null_median=null_median
+    choices = curve[["spec_id"]].assign(
+        **{a: pd.Categorical(curve[a], categories=opts, ordered=True) for a, opts in axes.items()}
+    )
+    fig, _ = specification_curve_plot(
+        curve[["spec_id", "rank", "estimate", "conf_low", "conf_high"]],
+        choices,
+        ylabel=f"estimate of {grid.focal} (95% interval)",
+        null_median=null_median,
     )
     save_figure(fig, FIGURES / f"robustness_{grid.name}_curve.pdf")
     print(

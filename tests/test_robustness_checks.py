@@ -10,6 +10,7 @@ import pytest
 import statsmodels.api as sm
 
 from agglomeration.estimation import Spec, Variance, estimate
+from agglomeration.report.figures import specification_curve_plot
 from agglomeration.robustness import (
     conley_cutoff_curve,
     curve_inference,
@@ -19,7 +20,6 @@ from agglomeration.robustness import (
     run_grid,
     specification_curve,
 )
-from agglomeration.robustness.figures import plot_specification_curve
 from agglomeration.robustness.grid import Grid
 from agglomeration.simulate import regional_panel
 
@@ -94,8 +94,14 @@ def test_curve_is_sorted_and_carries_the_choices():
     curve = specification_curve(res)
     assert len(curve) == 16 and curve["estimate"].is_monotonic_increasing
     assert {"controls", "fe", "sample"} <= set(curve.columns)
-    fig = plot_specification_curve(curve, ["controls", "fe", "sample"])
+    choices = curve[["spec_id", "controls", "fe", "sample"]]
+    fig, data = specification_curve_plot(
+        curve[["spec_id", "rank", "estimate", "conf_low", "conf_high"]], choices
+    )
     assert len(fig.axes) == 2
+    # the drawn ranks are the curve's, and every spec has one mark per axis
+    assert data.curve["rank"].tolist() == list(range(1, 17))
+    assert (data.indicators.groupby("spec_id").size() == 3).all()
 
 
 def test_curve_inference_rejects_a_real_effect_and_not_a_null_one():

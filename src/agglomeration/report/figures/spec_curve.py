@@ -146,6 +146,8 @@ def specification_curve_plot(
     *,
     ylabel: str = "Estimate",
     reference: float | None = 0.0,
+    null_median: float | None = None,
+    title: str = "",
     width: float = TEXT_WIDTH_IN,
     height: float | None = None,
 ) -> tuple[Figure, SpecCurve]:
@@ -159,6 +161,11 @@ def specification_curve_plot(
         Label of the estimates' axis.
     reference : float or None
         Horizontal reference line in the upper panel.
+    null_median : float, optional
+        The median estimate under the null (e.g. from the bootstrap of
+        :func:`agglomeration.robustness.curve_inference`), drawn as a second reference line.
+    title : str
+        Title of the upper panel.
     width, height : float
         Size in inches (height default: 2.4 in plus 0.17 in per choice row).
 
@@ -186,6 +193,14 @@ def specification_curve_plot(
                         edgecolors=PALETTE[3], linewidths=1.0, zorder=3)  # fmt: skip
         if reference is not None:
             top.axhline(reference, color="0.4", lw=0.8, ls="--", zorder=0)
+        top.axhline(float(c["estimate"].median()), color=PALETTE[1], lw=0.8, zorder=0,
+                    label="median estimate")  # fmt: skip
+        if null_median is not None:
+            top.axhline(null_median, color=PALETTE[3], lw=0.8, ls=":", zorder=0,
+                        label="median under the null")  # fmt: skip
+        top.legend(loc="upper left", frameon=False, fontsize=7)
+        if title:
+            top.set_title(title)
         top.set_ylabel(ylabel)
         bottom.scatter(ind["rank"], -ind["row"], s=ms**2, color="0.2", marker="s", linewidths=0)
         bottom.set_yticks(-rows["row"].to_numpy(), rows["label"].tolist())
