@@ -128,6 +128,7 @@ def estimate(
     *,
     starts: np.ndarray | None = None,
     n_jobs: int = 1,
+    scheduler: Any = None,
     **fields: Any,
 ) -> TFPResult:
     """Estimate a value-added Cobb-Douglas production function on a plant panel.
@@ -144,6 +145,8 @@ def estimate(
         ("joint").
     n_jobs : int, default 1
         Worker processes for the bootstrap (results do not depend on it).
+    scheduler : str or distributed.Client, optional
+        Run the bootstrap on this Dask cluster (results do not depend on it).
     **fields
         Deprecated keyword form, kept for one release: ``estimate(data, method, output=...,
         free=..., state=..., proxy=..., unit=..., time=..., ...)`` with the field names of
@@ -216,7 +219,14 @@ def estimate(
     if spec.n_boot:
         start = fit.optimum if spec.numerical else None
         boot = bootstrap(
-            fitter, panel, spec, start=start, n_boot=spec.n_boot, seed=spec.seed, n_jobs=n_jobs
+            fitter,
+            panel,
+            spec,
+            start=start,
+            n_boot=spec.n_boot,
+            seed=spec.seed,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
         )
         ok = ~np.isnan(boot.draws).any(axis=1)
         if ok.sum() < 2:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -63,27 +63,26 @@ def resample_plants(panel: Panel, rng: np.random.Generator) -> Panel:
     return panel.take(rows.astype(np.int64), new_plant)
 
 
-def _run_chunk(
-    args: tuple[Fitter, Panel, TFPSpec, FloatArray | None, list[np.random.SeedSequence]],
-) -> tuple[FloatArray, list[str]]:
-    fitter, panel, spec, start, seeds = args
+def _one_replication(
+    task: int,
+    *,
+    shared: tuple[Fitter, Panel, TFPSpec, FloatArray | None],
+    rng: np.random.Generator,
+) -> tuple[FloatArray, str | None]:
+    """Estimate on one plant-bootstrap sample: ``(params, None)``, or NaNs and the error."""
+    fitter, panel, spec, start = shared
     k = panel.free.shape[1] + panel.state.shape[1]
-    out = np.full((len(seeds), k), np.nan)
-    errors: list[str] = []
-    for i, ss in enumerate(seeds):
-        rng = np.random.default_rng(ss)
-        sample = resample_plants(panel, rng)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                if spec.just_identified and start is not None:
-                    fit = fitter(sample, replace(spec, n_starts=2), None, prepend=start)
-                else:
-                    fit = fitter(sample, spec, None if start is None else start[None, :])
-            out[i] = fit.params
-        except (AgglomerationError, np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-    return out, errors
+    sample = resample_plants(panel, rng)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            if spec.just_identified and start is not None:
+                fit = fitter(sample, replace(spec, n_starts=2), None, prepend=start)
+            else:
+                fit = fitter(sample, spec, None if start is None else start[None, :])
+        return np.asarray(fit.params, dtype=np.float64), None
+    except (AgglomerationError, np.linalg.LinAlgError, ValueError, RuntimeError) as exc:
+        return np.full(k, np.nan), f"{type(exc).__name__}: {exc}"
 
 
 def bootstrap(
@@ -95,8 +94,15 @@ def bootstrap(
     n_boot: int,
     seed: int,
     n_jobs: int = 1,
+    scheduler: Any = None,
+    progress: bool = True,
 ) -> BootstrapOutput:
-    """Re-estimate on ``n_boot`` plant-bootstrap samples, optionally in parallel.
+    """Re-estimate on ``n_boot`` plant-bootstrap samples, in parallel or on a Dask cluster.
+
+    The replications run through :func:`agglomeration.robustness.run_tasks`, the project's one
+    runner for Monte Carlo and bootstrap loops: replication ``r`` draws from
+    ``default_rng(SeedSequence(seed).spawn(n_boot)[r])``, so the draws do not depend on
+    ``n_jobs`` or on the cluster.
 
     Parameters
     ----------
@@ -115,6 +121,10 @@ def bootstrap(
         Root of the per-replication ``SeedSequence``.
     n_jobs : int
         Worker processes (1 = run in this process).
+    scheduler : str or distributed.Client, optional
+        Run the replications on this Dask cluster.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -122,17 +132,20 @@ def bootstrap(
     """
     if n_boot < 2:
         raise InputError(f"n_boot must be at least 2 for standard errors; got {n_boot}.")
+    from agglomeration.robustness.runner import run_tasks
+
     spec = replace(spec, require_root=True)
-    seeds = np.random.SeedSequence(seed).spawn(n_boot)
-    if n_jobs <= 1:
-        draws, errors = _run_chunk((fitter, panel, spec, start, seeds))
-    else:
-        chunks = [list(c) for c in np.array_split(np.asarray(seeds, dtype=object), n_jobs)]
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            parts = list(
-                pool.map(_run_chunk, [(fitter, panel, spec, start, c) for c in chunks if c])
-            )
-        draws = np.vstack([p[0] for p in parts])
-        errors = [e for p in parts for e in p[1]]
+    results = run_tasks(
+        _one_replication,
+        list(range(n_boot)),
+        shared=(fitter, panel, spec, start),
+        seed=seed,
+        scheduler=scheduler,
+        n_workers=n_jobs,
+        progress=progress,
+        desc=f"{spec.method} bootstrap",
+    )
+    draws = np.vstack([r[0] for r in results])
+    errors = [r[1] for r in results if r[1] is not None]
     failed = int(np.isnan(draws).any(axis=1).sum())
     return BootstrapOutput(draws=draws, failed=failed, messages=tuple(sorted(set(errors))))
