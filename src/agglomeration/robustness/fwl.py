@@ -287,7 +287,7 @@ def fit_group(
     specs : sequence of Spec
         Specs for which :func:`fast_path_supports` holds.
     ids : sequence of str, optional
-        Their :attr:`Spec.id` (computed here when not given).
+        Their :attr:`~agglomeration.estimation.Spec.id` (computed here when not given).
     focal : dict, optional
         Spec id -> focal term, for the null-bootstrap contributions.
     boot_cluster : str, optional
@@ -296,7 +296,7 @@ def fit_group(
     Returns
     -------
     list of SpecOutcome
-        One per spec, in order: the registry rows of :class:`EstimationResult`, or the reason
+        One per spec, in order: the registry rows of :class:`~agglomeration.estimation.EstimationResult`, or the reason
         the spec failed (collinear regressors, for example).
     """
     cols = list(dict.fromkeys(c for s in specs for c in (s.outcome, *s.regressors)))

@@ -1,4 +1,4 @@
-"""Registry rows of a fit, built directly from arrays (what :attr:`EstimationResult.table` gives).
+"""Registry rows of a fit, built directly from arrays (what :attr:`~agglomeration.estimation.EstimationResult.table` gives).
 
 Building an :class:`~agglomeration.estimation.EstimationResult` and its ``tidy()`` frame costs
 about as much as a whole shared-work fit; a grid builds the same columns from the arrays as

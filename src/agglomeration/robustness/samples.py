@@ -73,7 +73,7 @@ class PlannedSample:
         return hashlib.blake2b(self.bits.tobytes(), digest_size=12).hexdigest()
 
     def dropped_frame(self) -> pd.DataFrame:
-        """``reason, n_rows`` as :meth:`Sample.dropped_frame` gives it."""
+        """``reason, n_rows`` as :meth:`~agglomeration.estimation.sample.Sample.dropped_frame` gives it."""
         return pd.DataFrame(list(self.dropped), columns=["reason", "n_rows"]).astype(
             {"n_rows": "int64"}
         )

@@ -70,13 +70,13 @@ class SpecOutcome:
     Attributes
     ----------
     spec_id : str
-        :attr:`Spec.id`.
+        :attr:`~agglomeration.estimation.Spec.id`.
     status : {"ok", "failed"}
         Whether the spec was estimated.
     reason : str
         Why it failed (empty when ok).
     table : dict or None
-        Column lists of the spec's registry rows (:attr:`EstimationResult.table`, one row per
+        Column lists of the spec's registry rows (:attr:`~agglomeration.estimation.EstimationResult.table`, one row per
         term); :func:`agglomeration.robustness.rows.rows_frame` makes a frame of them.
     boot : numpy.ndarray or None
         Null-bootstrap contributions of the focal term, one per cluster
