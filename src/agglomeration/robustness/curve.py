@@ -164,7 +164,7 @@ def curve_inference(
     }
     rows = []
     sizes = [min(chunk, n_boot - i) for i in range(0, n_boot, chunk)]
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     blocks = zip(task_generators(seed, len(sizes)), sizes, strict=True)
     for child, m in tqdm(blocks, total=len(sizes), disable=not progress, desc="null bootstrap"):

@@ -64,7 +64,7 @@ def _dask_call(fn: Callable[..., Any], task: Any, shared: Any, child: Any, has_s
 
 
 def _progress(total: int, desc: str | None, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, mininterval=0.5)
 
