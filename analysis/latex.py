@@ -1,11 +1,14 @@
 """Step `latex`: the paper's PDF from main.tex and the generated tables, figures and macros.
 
 Reads: paper/main.tex, bld/tables/, bld/macros.tex.
-Produces: paper/main.pdf. latexmk's log goes to bld/latex.log; it is printed only on failure.
+Produces: paper/main.pdf. LaTeX compiles in bld/latex/ (its auxiliary files never touch paper/);
+the PDF is then copied over paper/main.pdf in one rename, so a failed compile leaves the previous
+paper in place. latexmk's log goes to bld/latex.log; it is printed only on failure.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -41,13 +44,22 @@ def main(argv: list[str] | None = None) -> None:
             "`nox -s paper`."
         )
     # -g: the pipeline decides when the paper is stale; latexmk always rebuilds when asked
-    cmd = ["latexmk", "-g", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex"]
+    outdir = BLD / "latex"
+    outdir.mkdir(parents=True, exist_ok=True)
+    cmd = ["latexmk", "-g", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
+           f"-outdir={outdir}", "main.tex"]
     proc = subprocess.run(cmd, cwd=PAPER, capture_output=True, text=True, check=False)
     log = BLD / "latex.log"
     write_text(log, proc.stdout + proc.stderr)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise LatexError(f"latexmk failed (full log: {log}):\n{tail}")
+        raise LatexError(
+            f"latexmk failed; paper/main.pdf is left as it was (full log: {log}):\n{tail}"
+        )
+    target = PAPER / "main.pdf"
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(outdir / "main.pdf", tmp)
+    os.replace(tmp, target)
     print(f"latex: paper/main.pdf written (latexmk log: {log.relative_to(ROOT)})")
 
 

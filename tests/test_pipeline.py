@@ -130,3 +130,29 @@ def test_the_real_pipeline_declarations_form_a_graph():
     deps = pipeline.dependencies(s for s, _ in steps.values())
     plan = pipeline.order(deps, ["latex", "explorer"])
     assert plan[:2] == ["data", "build"] and plan.index("tables") < plan.index("latex")
+
+
+def test_latex_step_keeps_previous_pdf_when_compile_fails(tmp_path, monkeypatch):
+    """A LaTeX error leaves paper/main.pdf as it was; a good compile replaces it whole."""
+    import latex
+
+    paper, bld = tmp_path / "paper", tmp_path / "bld"
+    paper.mkdir()
+    monkeypatch.setattr(latex, "PAPER", paper)
+    monkeypatch.setattr(latex, "BLD", bld)
+    monkeypatch.setattr(latex, "ROOT", tmp_path)
+    previous = b"%PDF-previous paper"
+    (paper / "main.pdf").write_bytes(previous)
+    (paper / "main.tex").write_text("\\documentclass{article}\n\\begin{document}\n\\undefinedmacro\n")
+    with pytest.raises(latex.LatexError, match="left as it was"):
+        latex.main([])
+    assert (paper / "main.pdf").read_bytes() == previous
+    assert not list(paper.glob("*.aux")) and not list(paper.glob(".*.tmp"))
+
+    (paper / "main.tex").write_text(
+        "\\documentclass{article}\n\\begin{document}\nA paper.\n\\end{document}\n"
+    )
+    latex.main([])
+    pdf = (paper / "main.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-1.") and pdf == (bld / "latex" / "main.pdf").read_bytes()
+    assert sorted(p.name for p in paper.iterdir()) == ["main.pdf", "main.tex"]
