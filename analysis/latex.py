@@ -22,8 +22,14 @@ PAPER = ROOT / "paper"
 
 STEP = Step(
     "latex",
-    reads=(PAPER / "main.tex", PAPER / "references.bib", TABLES, FIGURES, BLD / "macros.tex",
-           BLD / "numbers.tex"),
+    reads=(
+        PAPER / "main.tex",
+        PAPER / "references.bib",
+        TABLES,
+        FIGURES,
+        BLD / "macros.tex",
+        BLD / "numbers.tex",
+    ),
     produces=(PAPER / "main.pdf",),
     summary="paper/main.tex + generated tables and macros -> paper/main.pdf",
 )
@@ -46,8 +52,15 @@ def main(argv: list[str] | None = None) -> None:
     # -g: the pipeline decides when the paper is stale; latexmk always rebuilds when asked
     outdir = BLD / "latex"
     outdir.mkdir(parents=True, exist_ok=True)
-    cmd = ["latexmk", "-g", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
-           f"-outdir={outdir}", "main.tex"]
+    cmd = [
+        "latexmk",
+        "-g",
+        "-pdf",
+        "-interaction=nonstopmode",
+        "-halt-on-error",
+        f"-outdir={outdir}",
+        "main.tex",
+    ]
     proc = subprocess.run(cmd, cwd=PAPER, capture_output=True, text=True, check=False)
     log = BLD / "latex.log"
     write_text(log, proc.stdout + proc.stderr)

@@ -44,7 +44,11 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "analysis" / "project_paths.py").write_text("# stand-in\n")
     (tmp_path / "lib").mkdir()
     (tmp_path / "in.txt").write_text("input;")
-    steps = {"toy_a": ("a", ["in.txt"]), "toy_b": ("b", ["a.txt"]), "toy_c": ("c", ["b.txt", "in.txt"])}
+    steps = {
+        "toy_a": ("a", ["in.txt"]),
+        "toy_b": ("b", ["a.txt"]),
+        "toy_c": ("c", ["b.txt", "in.txt"]),
+    }
     for mod, (name, reads) in steps.items():
         (tmp_path / f"{mod}.py").write_text(
             textwrap.dedent(STEP_CODE.format(name=name, reads=reads, out=f"{name}.txt"))
@@ -143,7 +147,9 @@ def test_latex_step_keeps_previous_pdf_when_compile_fails(tmp_path, monkeypatch)
     monkeypatch.setattr(latex, "ROOT", tmp_path)
     previous = b"%PDF-previous paper"
     (paper / "main.pdf").write_bytes(previous)
-    (paper / "main.tex").write_text("\\documentclass{article}\n\\begin{document}\n\\undefinedmacro\n")
+    (paper / "main.tex").write_text(
+        "\\documentclass{article}\n\\begin{document}\n\\undefinedmacro\n"
+    )
     with pytest.raises(latex.LatexError, match="left as it was"):
         latex.main([])
     assert (paper / "main.pdf").read_bytes() == previous
