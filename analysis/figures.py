@@ -28,6 +28,8 @@ from agglomeration.report.figures import (
 from project_paths import DATA_RAW, ESTIMATES, FIGURES, PANELS, ROOT, write_csv
 from step import Step, run_main
 
+MAP_YEAR = 2019  # the county map's year (quoted in the paper as \YearMap)
+
 NAMES = ("binned_density_pay", "ladder", "variances", "ring_decay", "county_map", "network")
 
 STEP = Step(
@@ -127,8 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     figures["variances"] = (fig, d)
     fig, d = ring_decay_plot(ring_frame(registry), RINGS)
     figures["ring_decay"] = (fig, d)
-    y2019 = county.loc[county["year"].eq(2019)]
-    fig, d = county_map(y2019, "density", log=True, label="Employment per km², 2019 (log scale)")
+    fig, d = county_map(
+        county.loc[county["year"].eq(MAP_YEAR)],
+        "density",
+        log=True,
+        label=f"Employment per km², {MAP_YEAR} (log scale)",
+    )
     figures["county_map"] = (fig, d.points)
     panel = pd.read_parquet(PANELS / "metro_clusters.parquet")
     related = read_related_clusters(DATA_RAW)

@@ -28,7 +28,9 @@ from agglomeration.report import (
     make_macros,
     make_summary_table,
 )
+from agglomeration.report.figures import county_map_data
 
+from figures import MAP_YEAR
 from macros_text import (
     claims_numbers,
     count_macros,
@@ -99,7 +101,7 @@ STEP = Step(
         ESTIMATES / "macros.csv",
     ),
     summary="registry and panels -> LaTeX tables and the macros the text quotes",
-    code=(ROOT / "analysis" / "macros_text.py",),
+    code=(ROOT / "analysis" / "macros_text.py", ROOT / "analysis" / "figures.py"),
 )
 
 COUNTY_LABELS = {
@@ -389,19 +391,29 @@ def main(argv: list[str] | None = None) -> None:
         eg_min_states=EG_MIN_STATES,
         network_min_percentile=95.0,
         settled_min=100,
-        conley_cutoff_km=float(registry.loc[registry["variance_type"].eq("conley"), "cutoff_km"].max()),
+        conley_cutoff_km=float(
+            registry.loc[registry["variance_type"].eq("conley"), "cutoff_km"].max()
+        ),
         years=years,
     )
     macros |= count_macros(
         county=county,
         sectors=sectors,
-        state_industry_rows=len(pd.read_parquet(PANELS / "state_industry.parquet", columns=["year"])),
+        state_industry_rows=len(
+            pd.read_parquet(PANELS / "state_industry.parquet", columns=["year"])
+        ),
         report=pd.read_csv(PANELS / "build_report.csv"),
         metros=pd.read_parquet(PANELS / "metros.parquet"),
         pairs=pd.read_parquet(PANELS / "cluster_pairs.parquet"),
         patent_check=pd.read_csv(PANELS / "metro_patent_check.csv"),
         plants=pd.read_parquet(PANELS / "plants.parquet"),
         tfp=pd.read_csv(ESTIMATES / "tfp.csv"),
+    )
+    year_map = county.loc[county["year"].eq(MAP_YEAR)]
+    macros["YearMap"] = (str(MAP_YEAR), "analysis/figures.py MAP_YEAR")
+    macros["NMapCounties"] = (
+        f"{len(county_map_data(year_map, 'density', log=True).points):,}",
+        "counties drawn on the county map (report.figures.county_map_data)",
     )
     risk = pd.read_csv(ESTIMATES / "risk.csv")
     macros["NStates"] = (
