@@ -32,6 +32,9 @@ over batches, never over rows) and with memory proportional to the output:
     A shift-share exposure (industry shares x industry shocks) whose regression error has a
     shift-share component, so that regions with similar industry mixes have correlated errors
     (Adão, Kolesár & Morales 2019); the truth holds the exact conditional variance of OLS.
+:func:`shift_share_akm_design`
+    The shift-share Monte Carlo design: Dirichlet industry mixes around national shares,
+    incomplete share sums and a regional control.
 
 Each generator returns a frozen result holding the data and a ``truth`` object with every
 parameter; bad arguments raise :class:`agglomeration.errors.InputError` naming the argument.
@@ -50,6 +53,8 @@ The package, by module:
   :class:`ClusterPatentTruth`, :class:`SimulatedClusterPatents`.
 - :mod:`~agglomeration.simulate.shift_share`: :func:`shift_share_regions`,
   :class:`ShiftShareTruth`, :class:`SimulatedShiftShare`.
+- :mod:`~agglomeration.simulate.shift_share_dgp`: :func:`shift_share_akm_design`,
+  :class:`AKMDesignTruth`, :class:`SimulatedAKMDesign`.
 - :mod:`~agglomeration.simulate.dartboard`: :func:`dartboard`, :func:`dartboard_region_industry`.
 - :mod:`~agglomeration.simulate.random_fields`: the error process of :func:`regional_panel`
   (its covariance is documented there), :func:`error_correlation`, the circulant-embedding
@@ -101,9 +106,14 @@ from agglomeration.simulate.shift_share import (
     SimulatedShiftShare,
     shift_share_regions,
 )
-from agglomeration.simulate.shift_share_dgp import shift_share_akm_design
+from agglomeration.simulate.shift_share_dgp import (
+    AKMDesignTruth,
+    SimulatedAKMDesign,
+    shift_share_akm_design,
+)
 
 __all__ = [
+    "AKMDesignTruth",
     "ClusterPatentTruth",
     "PlantSize",
     "PlantTruth",
@@ -112,6 +122,7 @@ __all__ = [
     "SectorTruth",
     "ShiftShareTruth",
     "SimulatedClusterPatents",
+    "SimulatedAKMDesign",
     "SimulatedPlants",
     "SimulatedRegions",
     "SimulatedRelatedGrowth",

@@ -25,6 +25,12 @@ of independent shocks and widen the gap between EHW and AKM. With ``share_sum_ra
 the shares are incomplete (as for manufacturing shares of total employment) and the regression
 must control for the share sum (see :mod:`agglomeration.inference.shift_share`).
 
+This is the Monte Carlo design of ``analysis/montecarlo_shift_share.py`` (incomplete share sums
+and a regional control, as in the paper's state shift-share regressions). The general generator
+is :func:`agglomeration.simulate.shift_share_regions` (region types, given shares or shocks);
+the two draw differently and are kept apart so that the committed Monte Carlo results stay
+reproducible.
+
 References
 ----------
 Adão, R., Kolesár, M. and Morales, E. (2019). Shift-share designs: theory and inference.
@@ -42,11 +48,11 @@ from numpy.typing import NDArray
 from agglomeration.errors import InputError
 from agglomeration.simulate._validate import _finite, _nonneg, _pos_int, _positive, _readonly, _rng
 
-__all__ = ["ShiftShareTruth", "SimulatedShiftShare", "shift_share_akm_design"]
+__all__ = ["AKMDesignTruth", "SimulatedAKMDesign", "shift_share_akm_design"]
 
 
 @dataclass(frozen=True)
-class ShiftShareTruth:
+class AKMDesignTruth:
     """Every true parameter of a :func:`shift_share_akm_design` draw (model in the module).
 
     Attributes
@@ -74,7 +80,7 @@ class ShiftShareTruth:
 
 
 @dataclass(frozen=True)
-class SimulatedShiftShare:
+class SimulatedAKMDesign:
     """Output of :func:`shift_share_akm_design`.
 
     Attributes
@@ -88,14 +94,14 @@ class SimulatedShiftShare:
         ``g_s`` indexed by industry (0..S-1), named ``shock``.
     share_matrix : numpy.ndarray
         The ``(n_regions, n_industries)`` share matrix (read-only).
-    truth : ShiftShareTruth
+    truth : AKMDesignTruth
     """
 
     regions: pd.DataFrame
     shares: pd.DataFrame
     shocks: pd.Series
     share_matrix: NDArray[np.float64] = field(repr=False)
-    truth: ShiftShareTruth = field(repr=False)
+    truth: AKMDesignTruth = field(repr=False)
 
     def error_covariance(self) -> NDArray[np.float64]:
         """Covariance of the errors given the shares, ``s_nu^2 W W' + s_eta^2 I`` (n x n)."""
@@ -119,7 +125,7 @@ def shift_share_akm_design(
     size_concentration: float = 20.0,
     share_sum_range: tuple[float, float] = (1.0, 1.0),
     z_loading: float = 0.5,
-) -> SimulatedShiftShare:
+) -> SimulatedAKMDesign:
     """Simulate a shift-share design with errors correlated through industry shares.
 
     See the module docstring for the model (the setting of Adão, Kolesár & Morales 2019,
@@ -148,7 +154,7 @@ def shift_share_akm_design(
 
     Returns
     -------
-    SimulatedShiftShare
+    SimulatedAKMDesign
 
     Raises
     ------
@@ -201,7 +207,7 @@ def shift_share_akm_design(
     shares = pd.DataFrame(
         {"region": rr.astype(np.int64), "industry": ss.astype(np.int64), "share": w[rr, ss]}
     )
-    truth = ShiftShareTruth(
+    truth = AKMDesignTruth(
         n_regions=n,
         n_industries=n_s,
         alpha=a,
@@ -217,7 +223,7 @@ def shift_share_akm_design(
         industry_error=_readonly(nu),
         national_share=_readonly(p),
     )
-    return SimulatedShiftShare(
+    return SimulatedAKMDesign(
         regions=regions,
         shares=shares,
         shocks=pd.Series(g, index=pd.RangeIndex(n_s, name="industry"), name="shock"),
