@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from agglomeration.estimation import Spec, Variance
+from agglomeration.inference import coverage_table
 from agglomeration.robustness import run_grid, run_tasks
 from agglomeration.simulate import regional_panel
 
@@ -165,47 +166,21 @@ def replications(
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
-    """Coverage and standard-error accuracy by design and variance estimator."""
+    """Coverage and standard-error accuracy by design and variance estimator (``coverage_table``).
+
+    The map is redrawn in every replication, so the truth is the same in every one.
+    """
     if "design" not in reps.columns:
         reps = reps.assign(design="within_year")
-    reps = reps.assign(covered=(reps.conf_low <= reps.truth) & (reps.truth <= reps.conf_high))
-    g = reps.groupby(["design", "variance"], sort=False)
-    out = pd.DataFrame(
-        {
-            "coverage": g.covered.mean(),
-            "mean_std_error": g.std_error.mean(),
-            "rms_std_error": np.sqrt(g.std_error.apply(lambda x: float(np.mean(x**2)))),
-            "sd_estimate": g.estimate.std(ddof=1),
-            "mean_estimate": g.estimate.mean(),
-            "n_reps": g.size(),
-            "truth": g.truth.first(),
-        }
-    ).reset_index()
-    out["coverage_mc_se"] = np.sqrt(out.coverage * (1 - out.coverage) / out.n_reps)
-    # E[se^2] / Var(estimate) is the unbiasedness of the variance estimator; the ratio of the
-    # mean SE is smaller by Jensen's inequality (the map is redrawn in every replication).
-    out["se_ratio"] = out.rms_std_error / out.sd_estimate
+    out = coverage_table(reps.drop(columns=["covered"], errors="ignore"), by=("design", "variance"))
+    out = out.drop(columns=["median_ci_length", "n_unbounded"])
     out["design"] = [
         f"{d}: "
         + "; ".join(f"{k}={v}" for k, v in DESIGNS[d].items())
         + ("; states=5x7 degree boxes" if d != "within_year" else "")
         for d in out["design"]
     ]
-    return out[
-        [
-            "variance",
-            "coverage",
-            "coverage_mc_se",
-            "mean_std_error",
-            "rms_std_error",
-            "sd_estimate",
-            "se_ratio",
-            "mean_estimate",
-            "truth",
-            "n_reps",
-            "design",
-        ]
-    ]
+    return out[["variance", *(c for c in out.columns if c not in ("variance", "design")), "design"]]
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:

@@ -40,13 +40,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from agglomeration.inference import shift_share_regression
+from agglomeration.inference import coverage_table, shift_share_regression
+from agglomeration.robustness import run_tasks
 from agglomeration.simulate.shift_share_dgp import shift_share_akm_design
 
 DEFAULT_OUT = (
@@ -70,10 +71,10 @@ DESIGN = {
 }
 
 
-def replication(args: tuple[int, np.random.SeedSequence, dict]) -> pd.DataFrame:
+def replication(task: tuple[int, dict], *, rng: np.random.Generator) -> pd.DataFrame:
     """One replication: simulate, estimate, one row per variance estimator."""
-    r, child, design = args
-    sim = shift_share_akm_design(seed=np.random.default_rng(child), **design)
+    r, design = task
+    sim = shift_share_akm_design(seed=rng, **design)
     res = shift_share_regression(
         sim.regions["y"].to_numpy(),
         sim.share_matrix,
@@ -91,65 +92,43 @@ def replication(args: tuple[int, np.random.SeedSequence, dict]) -> pd.DataFrame:
 
 
 def replications(
-    n_reps: int, seed: int, workers: int = 1, design: dict | None = None
+    n_reps: int,
+    seed: int,
+    workers: int = 1,
+    design: dict | None = None,
+    *,
+    scheduler: Any = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
-    """Run the replications (in ``workers`` processes); one row per replication and variance."""
+    """Run the replications; one row per replication and variance estimator.
+
+    Replication ``i`` draws from the ``i``-th child of ``SeedSequence(seed)`` on the project's
+    task runner (:func:`agglomeration.robustness.run_tasks`: inline, ``workers`` local
+    processes or a Dask ``scheduler``), so the result does not depend on where it ran.
+    """
     design = DESIGN if design is None else design
-    children = np.random.SeedSequence(seed).spawn(n_reps)
-    jobs = [(r, c, design) for r, c in enumerate(children)]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(replication, jobs, chunksize=max(1, n_reps // (4 * workers))))
-    else:
-        parts = [replication(j) for j in jobs]
+    parts = run_tasks(
+        replication,
+        [(r, design) for r in range(n_reps)],
+        seed=seed,
+        n_workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="Monte Carlo replications",
+    )
     return pd.concat(parts, ignore_index=True)
 
 
 def summarise(reps: pd.DataFrame, design: dict | None = None) -> pd.DataFrame:
-    """Coverage and standard-error accuracy by variance estimator."""
+    """Coverage and standard-error accuracy by variance estimator (``coverage_table``).
+
+    AKM0 sets that are not bounded intervals have infinite length and standard error; their
+    ``se_ratio`` uses the normalised standard error of the bounded sets (length / (2 x 1.96)).
+    """
     design = DESIGN if design is None else design
-    reps = reps.assign(
-        finite_se=np.isfinite(reps.std_error),
-        length=np.where(reps.ci_kind == "interval", reps.conf_high - reps.conf_low, np.inf),
-    )
-    g = reps.groupby("variance", sort=False)
-    out = pd.DataFrame(
-        {
-            "coverage": g.covered.mean(),
-            "mean_std_error": g.apply(lambda d: d.std_error[d.finite_se].mean()),
-            "rms_std_error": g.apply(
-                lambda d: float(np.sqrt(np.mean(d.std_error[d.finite_se] ** 2)))
-            ),
-            "sd_estimate": g.estimate.std(ddof=1),
-            "mean_estimate": g.estimate.mean(),
-            "median_ci_length": g.length.median(),
-            "n_unbounded": g.apply(lambda d: int((~d.finite_se).sum())),
-            "n_reps": g.size(),
-        }
-    ).reset_index()
-    out["coverage_mc_se"] = np.sqrt(out.coverage * (1 - out.coverage) / out.n_reps)
-    # E[se^2] / Var(estimate): whether the variance estimator is unbiased (AKM0: normalised SE
-    # of the bounded sets, the length of the set over 2 * 1.96)
-    out["se_ratio"] = out.rms_std_error / out.sd_estimate
-    out["truth"] = float(reps.truth.iloc[0])
+    out = coverage_table(reps, by=("variance",))
     out["design"] = "; ".join(f"{k}={v}" for k, v in design.items())
-    return out[
-        [
-            "variance",
-            "coverage",
-            "coverage_mc_se",
-            "mean_std_error",
-            "rms_std_error",
-            "sd_estimate",
-            "se_ratio",
-            "mean_estimate",
-            "truth",
-            "median_ci_length",
-            "n_unbounded",
-            "n_reps",
-            "design",
-        ]
-    ]
+    return out
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
@@ -158,9 +137,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     ap.add_argument("--reps", type=int, default=500)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--scheduler", default=None, help="Dask scheduler address")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    table = summarise(replications(args.reps, args.seed, args.workers))
+    reps = replications(args.reps, args.seed, args.workers, scheduler=args.scheduler, progress=True)
+    table = summarise(reps)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     table.to_csv(tmp, index=False, float_format="%.6g")

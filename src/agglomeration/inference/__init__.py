@@ -8,6 +8,8 @@
   of Borusyak, Hull & Jaravel (2022).
 - :mod:`~agglomeration.inference.dyadic`: dyadic-robust variances for regressions on pairs of
   units (Cameron & Miller 2014; Aronow, Samii & Assenova 2015).
+- :mod:`~agglomeration.inference.coverage`: coverage and standard-error accuracy of intervals
+  in Monte Carlo experiments.
 """
 
 from agglomeration.inference.conley import (
@@ -19,6 +21,7 @@ from agglomeration.inference.conley import (
     conley_vcov_from_fit,
     spatial_neighbors,
 )
+from agglomeration.inference.coverage import COVERAGE_COLUMNS, coverage_table
 from agglomeration.inference.dyadic import DyadicOLSResult, dyadic_meat, dyadic_ols, dyadic_vcov
 from agglomeration.inference.shift_share import (
     ShareMatrix,
@@ -32,6 +35,7 @@ from agglomeration.inference.shift_share import (
 from agglomeration.inference.shift_share_result import Akm0Interval, ShiftShareResult
 
 __all__ = [
+    "COVERAGE_COLUMNS",
     "Akm0Interval",
     "DyadicOLSResult",
     "Kernel",
@@ -44,6 +48,7 @@ __all__ = [
     "conley_meat",
     "conley_vcov",
     "conley_vcov_from_fit",
+    "coverage_table",
     "dyadic_meat",
     "dyadic_ols",
     "dyadic_vcov",
